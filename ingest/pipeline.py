@@ -1,0 +1,176 @@
+"""Load -> chunk -> embed only what changed -> write, one file at a time.
+
+Chunk IDs are content hashes, so an unchanged file costs no embedding work, a changed file
+swaps its chunks, and a file that vanished from an ingested folder loses its chunks. A bad
+file is reported and skipped; the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from tqdm import tqdm
+
+from ingest.chunking import ChunkSettings, chunk_document, embedding_text
+from ingest.loaders import TEXT_SUFFIXES, LoadError, load_path
+from visapath.embeddings import Embedder
+from visapath.models import Chunk, Document, SourceKind
+from visapath.store import VectorStore
+
+Status = Literal["added", "updated", "unchanged", "removed", "failed"]
+
+
+@dataclass
+class FileResult:
+    path: str
+    source: str
+    status: Status
+    chunks: int = 0
+    embedded: int = 0
+    removed: int = 0
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def embedded(self) -> int:
+        return sum(f.embedded for f in self.files)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for f in self.files:
+            counts[f.status] = counts.get(f.status, 0) + 1
+        parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        return f"{len(self.files)} files ({parts or 'none'}); {self.embedded} chunks embedded in {self.seconds:.1f}s"
+
+
+@dataclass
+class _Pending:
+    doc: Document
+    path: str
+    root: str
+    chunks: list[Chunk]
+    existing: set[str]
+
+    @property
+    def new(self) -> list[Chunk]:
+        return [c for c in self.chunks if c.id not in self.existing]
+
+    @property
+    def stale(self) -> list[str]:
+        keep = {c.id for c in self.chunks}
+        return sorted(self.existing - keep)
+
+
+class Indexer:
+    def __init__(self, embedder: Embedder, store: VectorStore, chunking: ChunkSettings) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.chunking = chunking
+
+    # -- public -------------------------------------------------------------------------------
+    def ingest_paths(self, paths: Iterable[Path], kind: SourceKind = "guidance", owner: str = "",
+                     progress: bool = False, max_bytes: int | None = None) -> IngestReport:
+        """Ingest files and folders. A folder is synced: files gone from it lose their chunks."""
+        started = time.perf_counter()
+        report = IngestReport()
+        pending: list[_Pending] = []
+        roots: dict[str, set[str]] = {}
+        files = list(self._expand(paths))
+        for path, root, source in tqdm(files, desc="Reading", unit="file", disable=not progress):
+            if root:
+                roots.setdefault(root, set()).add(source)
+            try:
+                doc = load_path(path, kind=kind, owner=owner, source=source, max_bytes=max_bytes)
+            except LoadError as exc:
+                report.files.append(FileResult(str(path), source, "failed", error=str(exc)))
+                continue
+            pending.append(self._plan(doc, str(path), root))
+        self._embed_and_write(pending, report, progress)
+        for root, seen in roots.items():
+            report.files.extend(self._remove_missing(root, seen, owner))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_document(self, doc: Document, extra: dict[str, Any] | None = None) -> FileResult:
+        """Index one already-loaded document (an uploaded posting)."""
+        report = IngestReport()
+        self._embed_and_write([self._plan(doc, doc.source, "")], report, progress=False, extra=extra)
+        return report.files[0]
+
+    def remove_source(self, source: str, owner: str = "") -> int:
+        ids = self.store.ids_where(_source_filter(source, owner))
+        self.store.delete(ids)
+        return len(ids)
+
+    # -- steps --------------------------------------------------------------------------------
+    def _expand(self, paths: Iterable[Path]) -> Iterable[tuple[Path, str, str]]:
+        for raw in paths:
+            path = Path(raw)
+            if path.is_dir():
+                root = path.resolve()
+                for file in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES):
+                    if any(part.startswith(".") for part in file.relative_to(root).parts):
+                        continue
+                    yield file, str(root), file.relative_to(root).as_posix()
+            else:
+                yield path, "", path.name
+
+    def _plan(self, doc: Document, path: str, root: str) -> _Pending:
+        chunks = chunk_document(doc, self.chunking)
+        existing = set(self.store.ids_where(_source_filter(doc.source, doc.owner)))
+        return _Pending(doc, path, root, chunks, existing)
+
+    def _embed_and_write(self, pending: list[_Pending], report: IngestReport, progress: bool,
+                         extra: dict[str, Any] | None = None) -> None:
+        """Embed every new chunk in large batches (throughput), then write file by file (atomicity)."""
+        todo = [c for p in pending for c in p.new]
+        vectors: dict[str, Any] = {}
+        batch = max(self.embedder.batch_size * 4, 64)
+        bar = tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not progress or not todo)
+        for i in range(0, len(todo), batch):
+            part = todo[i:i + batch]
+            for chunk, vector in zip(part, self.embedder.embed([embedding_text(c) for c in part])):
+                vectors[chunk.id] = vector
+            bar.update(len(part))
+        bar.close()
+        for item in pending:
+            new, stale = item.new, item.stale
+            meta = {"root": item.root, **(extra or {})}
+            if new:
+                self.store.add(new, np.stack([vectors[c.id] for c in new]), extra=meta)
+            self.store.delete(stale)
+            status: Status = "unchanged" if not new and not stale else ("added" if not item.existing else "updated")
+            report.files.append(FileResult(item.path, item.doc.source, status, chunks=len(item.chunks),
+                                           embedded=len(new), removed=len(stale), warnings=item.doc.warnings))
+
+    def _remove_missing(self, root: str, seen: set[str], owner: str) -> list[FileResult]:
+        where = {"$and": [{"root": root}, {"owner": owner}]}
+        by_source: dict[str, list[str]] = {}
+        for chunk_id, meta in self.store.metadatas_where(where):
+            source = str(meta.get("source", ""))
+            if source not in seen:
+                by_source.setdefault(source, []).append(chunk_id)
+        results = []
+        for source, ids in sorted(by_source.items()):
+            self.store.delete(ids)
+            results.append(FileResult(str(Path(root) / source), source, "removed", removed=len(ids)))
+        return results
+
+
+def _source_filter(source: str, owner: str) -> dict[str, Any]:
+    return {"$and": [{"source": source}, {"owner": owner}]}

@@ -1,0 +1,5 @@
+import sys
+
+from visapath.cli import main
+
+sys.exit(main())

