@@ -16,9 +16,12 @@ from ingest.pipeline import IngestReport, Indexer
 from visapath.answer import GroundedAnswerer
 from visapath.config import Settings, get_settings
 from visapath.embeddings import Embedder, get_embedder
-from visapath.models import Answer
+from visapath.advice import notes_for
+from visapath.explain import Explanation
+from visapath.models import Answer, Document
 from visapath.retrieval import Retriever, Scope
 from visapath.store import VectorStore
+from visapath.workspace import PostingWorkspace
 
 
 class Assistant:
@@ -50,6 +53,10 @@ class Assistant:
     def grounded(self) -> GroundedAnswerer:
         return GroundedAnswerer(self.settings, self.retriever)
 
+    @cached_property
+    def postings(self) -> PostingWorkspace:
+        return PostingWorkspace(self.settings, self.indexer)
+
     # -- knowledge index ------------------------------------------------------------------------
     def ensure_index(self, progress: bool = False) -> IngestReport:
         """Sync the guidance folder into the index; cheap when nothing changed."""
@@ -73,6 +80,32 @@ class Assistant:
         if not question:
             return Answer(answer="Ask a question about work visas or your job search.", declined=True)
         return self.grounded.answer(question, scope or self.chat_scope())
+
+    # -- postings --------------------------------------------------------------------------------
+    def explain(self, doc: Document, status: str | None = None, save: bool = False) -> Explanation:
+        """Analyse a loaded posting, add notes for the user's status, optionally keep it."""
+        from visapath.postings import analyze_posting
+
+        analysis = analyze_posting(doc.text)
+        payload = analysis.to_json()
+        notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
+                          self.settings.relevance_floor)
+        saved = self.postings.save(doc, payload) if save else None
+        return Explanation(analysis, notes, list(doc.warnings), saved=saved)
+
+    def upload_posting(self, data: bytes, filename: str, status: str | None = None) -> Explanation:
+        """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
+        from ingest.loaders import load_bytes
+
+        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user,
+                         max_bytes=int(self.settings.max_upload_mb * 1_048_576))
+        return self.explain(doc, status, save=True)
+
+    def paste_posting(self, text: str, status: str | None = None, title: str = "Pasted posting") -> Explanation:
+        from ingest.loaders import load_text
+
+        doc = load_text(text, title=title, owner=self.settings.user, source=f"{title}.txt")
+        return self.explain(doc, status, save=True)
 
     # -- status ----------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:

@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from visapath.cli import ask, core
+from visapath.cli import ask, core, explain
 
-COMMANDS = (ask, core)
+COMMANDS = (ask, core, explain)
 
 
 def build_parser() -> argparse.ArgumentParser:

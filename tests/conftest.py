@@ -1,0 +1,68 @@
+"""Shared fixtures: real settings in temp dirs, the real model, a real knowledge index."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from visapath.config import PROJECT_ROOT, Settings  # noqa: E402
+from visapath.service import Assistant  # noqa: E402
+
+SHARED = PROJECT_ROOT.parent / "shared"
+DEV_SET = SHARED / "eval" / "dev"
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings isolated in a temp data dir; keyword arguments override fields."""
+
+    def make(**overrides) -> Settings:
+        values = {"data_dir": tmp_path / "data", "_env_file": None}
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def kb_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """An Assistant over the real knowledge/ base, indexed once per test session."""
+    data = tmp_path_factory.mktemp("kb-data")
+    assistant = Assistant(Settings(data_dir=data, _env_file=None))
+    assistant.ensure_index()
+    return assistant
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A small guidance folder written by the test (copied facts, own structure)."""
+    root = tmp_path / "kb"
+    (root / "visas").mkdir(parents=True)
+    (root / "visas" / "stem-opt.md").write_text(
+        "---\ntitle: STEM OPT extension\ntopic: opt\nlast_reviewed: 2026-11\nsources:\n"
+        "  - title: STEM OPT Hub\n    url: https://studyinthestates.dhs.gov/stem-opt-hub\n---\n\n"
+        "## Who qualifies for the STEM OPT extension?\n"
+        "F-1 students with a qualifying STEM degree can extend OPT by 24 months. "
+        "The employer must be enrolled in E-Verify.\n\n"
+        "## What is the training plan form?\n"
+        "The student and the employer complete Form I-983, a training plan that lists learning goals. "
+        "Students report changes to their designated school official.\n",
+        encoding="utf-8",
+    )
+    (root / "visas" / "h1b-transfer.md").write_text(
+        "---\ntitle: Changing H-1B employers\ntopic: h1b\nlast_reviewed: 2026-11\nsources:\n"
+        "  - title: INA 214(n)\n    url: https://uscode.house.gov\n---\n\n"
+        "## When can work for the new employer begin?\n"
+        "An H-1B worker can begin working for a new employer once that employer files a non-frivolous petition. "
+        "No minimum period in status is required before changing employers.\n\n"
+        "## Does a transfer go through the lottery again?\n"
+        "Someone already counted against the cap is not selected again when changing employers.\n",
+        encoding="utf-8",
+    )
+    return root

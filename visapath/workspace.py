@@ -1,0 +1,116 @@
+"""The user's saved postings: kept on disk, indexed under the user, listed and deletable.
+
+A posting is stored only after it has been read, analysed and indexed, and files are written
+atomically, so a failure at any step leaves no half-stored posting behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ingest.pipeline import Indexer
+from visapath.config import Settings
+from visapath.models import Document
+
+
+@dataclass(frozen=True)
+class SavedPosting:
+    id: str
+    filename: str
+    title: str
+    company: str | None
+    role: str | None
+    verdict: str
+    created: str
+    chars: int
+
+    @property
+    def source(self) -> str:
+        return source_for(self.id)
+
+    @property
+    def label(self) -> str:
+        return self.title
+
+
+def source_for(posting_id: str) -> str:
+    return f"posting:{posting_id}"
+
+
+def posting_id(text: str) -> str:
+    """Same text, same id: uploading a posting twice keeps one copy."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+class PostingWorkspace:
+    def __init__(self, settings: Settings, indexer: Indexer) -> None:
+        self.settings = settings
+        self.indexer = indexer
+        self.root = settings.workspace_dir / "postings"
+
+    def save(self, doc: Document, analysis: dict[str, Any]) -> SavedPosting:
+        """Index the posting under this user, then persist its text and analysis."""
+        pid = posting_id(doc.text)
+        role, company = analysis.get("title"), analysis.get("company")
+        title = " — ".join(p for p in (company, role) if p) or Path(doc.source).stem or "Posting"
+        saved = SavedPosting(
+            id=pid, filename=doc.source, title=title, company=company, role=role,
+            verdict=str(analysis.get("sponsorship", {}).get("verdict", "not_mentioned")),
+            created=datetime.now(timezone.utc).isoformat(timespec="seconds"), chars=len(doc.text),
+        )
+        indexed = Document(source=saved.source, title=f"Posting: {title}", text=doc.text, kind="posting",
+                           owner=self.settings.user, pages=doc.pages)
+        self.indexer.ingest_document(indexed, extra={"filename": doc.source})
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _atomic_write(self.root / f"{pid}.txt", doc.text)
+            _atomic_write(self.root / f"{pid}.json", json.dumps({"posting": asdict(saved), "analysis": analysis}, indent=1))
+        except OSError:
+            self.indexer.remove_source(saved.source, self.settings.user)
+            raise
+        return saved
+
+    def list(self) -> list[SavedPosting]:
+        if not self.root.exists():
+            return []
+        items = []
+        for path in self.root.glob("*.json"):
+            try:
+                items.append(SavedPosting(**json.loads(path.read_text(encoding="utf-8"))["posting"]))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # a damaged record is skipped, not fatal
+        return sorted(items, key=lambda p: p.created, reverse=True)
+
+    def get(self, pid: str) -> tuple[SavedPosting, str, dict[str, Any]]:
+        record = json.loads((self.root / f"{pid}.json").read_text(encoding="utf-8"))
+        text = (self.root / f"{pid}.txt").read_text(encoding="utf-8")
+        return SavedPosting(**record["posting"]), text, record["analysis"]
+
+    def delete(self, pid: str) -> bool:
+        """Remove the posting's chunks from the index and its files from disk."""
+        removed = self.indexer.remove_source(source_for(pid), self.settings.user)
+        found = False
+        for suffix in (".json", ".txt"):
+            path = self.root / f"{pid}{suffix}"
+            if path.exists():
+                path.unlink()
+                found = True
+        return found or removed > 0
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
