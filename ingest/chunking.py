@@ -55,9 +55,12 @@ def sections(doc: Document) -> list[Section]:
 
 def chunk_document(doc: Document, settings: ChunkSettings) -> list[Chunk]:
     chunks: list[Chunk] = []
+    seen: dict[tuple[str | None, str], int] = {}
     for section in sections(doc):
         for start, end in _windows(doc.text, section, settings):
-            chunks.append(_make_chunk(doc, section.path, start, end, settings))
+            key = (section.path, doc.text[start:end])
+            seen[key] = seen.get(key, -1) + 1  # identical passages in one section stay distinct
+            chunks.append(_make_chunk(doc, section.path, start, end, settings, seen[key]))
     return chunks
 
 
@@ -82,10 +85,13 @@ def _windows(text: str, section: Section, settings: ChunkSettings) -> list[tuple
     return windows
 
 
-def _make_chunk(doc: Document, section: str | None, start: int, end: int, settings: ChunkSettings) -> Chunk:
+def _make_chunk(doc: Document, section: str | None, start: int, end: int, settings: ChunkSettings,
+                occurrence: int = 0) -> Chunk:
+    """The id hashes content, not position: an edit elsewhere in the file keeps this id (no re-embedding)."""
     text = doc.text[start:end]
     digest = hashlib.sha256(
-        "\x1f".join([doc.source, doc.owner, doc.kind, doc.title, section or "", str(start), text, settings.signature]).encode()
+        "\x1f".join([doc.source, doc.owner, doc.kind, doc.title, section or "", text, settings.signature,
+                     str(occurrence)]).encode()
     ).hexdigest()[:24]
     return Chunk(
         id=digest, text=text, source=doc.source, title=doc.title, section=section, page=page_for(doc, start),

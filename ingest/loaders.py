@@ -16,6 +16,7 @@ import yaml
 
 from visapath.models import Document, SourceKind
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -51,6 +52,11 @@ def load_bytes(data: bytes, filename: str, kind: SourceKind = "posting", owner: 
     suffix = Path(name).suffix.lower()
     actual = sniff_format(data)
     declared = _declared_format(suffix)
+    if declared is None and suffix in IMAGE_SUFFIXES:
+        raise LoadError(f"{name} is an image. visapath reads text, so paste the posting text or upload a PDF, "
+                        "DOCX, HTML, Markdown or text file (run OCR on a scan first).")
+    if declared is None and suffix and actual != "text":
+        raise LoadError(f"{name}: '{suffix}' files are not supported. Upload a PDF, DOCX, HTML, Markdown or text file.")
     if actual == "binary":
         raise LoadError(
             f"{name} is not a document we can read (it looks like binary data"

@@ -64,7 +64,7 @@ class _Pending:
     path: str
     root: str
     chunks: list[Chunk]
-    existing: set[str]
+    existing: dict[str, dict[str, Any]]  # id -> stored metadata
 
     @property
     def new(self) -> list[Chunk]:
@@ -73,7 +73,14 @@ class _Pending:
     @property
     def stale(self) -> list[str]:
         keep = {c.id for c in self.chunks}
-        return sorted(self.existing - keep)
+        return sorted(set(self.existing) - keep)
+
+    @property
+    def moved(self) -> list[Chunk]:
+        """Kept chunks whose position changed: their metadata is rewritten, nothing re-embedded."""
+        fields = ("start", "end", "page", "title", "last_reviewed", "topic")
+        return [c for c in self.chunks if c.id in self.existing
+                and any(c.metadata()[f] != self.existing[c.id].get(f) for f in fields)]
 
 
 class Indexer:
@@ -132,7 +139,7 @@ class Indexer:
 
     def _plan(self, doc: Document, path: str, root: str) -> _Pending:
         chunks = chunk_document(doc, self.chunking)
-        existing = set(self.store.ids_where(_source_filter(doc.source, doc.owner)))
+        existing = dict(self.store.metadatas_where(_source_filter(doc.source, doc.owner)))
         return _Pending(doc, path, root, chunks, existing)
 
     def _embed_and_write(self, pending: list[_Pending], report: IngestReport, progress: bool,
@@ -149,12 +156,15 @@ class Indexer:
             bar.update(len(part))
         bar.close()
         for item in pending:
-            new, stale = item.new, item.stale
+            new, stale, moved = item.new, item.stale, item.moved
             meta = {"root": item.root, **(extra or {})}
             if new:
                 self.store.add(new, np.stack([vectors[c.id] for c in new]), extra=meta)
+            if moved:
+                self.store.update_metadata(moved, extra=meta)
             self.store.delete(stale)
-            status: Status = "unchanged" if not new and not stale else ("added" if not item.existing else "updated")
+            changed = new or stale or moved
+            status: Status = "unchanged" if not changed else ("added" if not item.existing else "updated")
             report.files.append(FileResult(item.path, item.doc.source, status, chunks=len(item.chunks),
                                            embedded=len(new), removed=len(stale), warnings=item.doc.warnings))
 

@@ -128,6 +128,14 @@ class VectorStore:
             )
         self._bump()
 
+    def update_metadata(self, chunks: list[Chunk], extra: dict[str, Any] | None = None) -> None:
+        if not chunks:
+            return
+        with self._guard("write to the index"):
+            self.collection.update(ids=[c.id for c in chunks],
+                                   metadatas=[{**c.metadata(), **(extra or {})} for c in chunks])
+        self._bump()
+
     def delete(self, ids: list[str]) -> None:
         if not ids:
             return
