@@ -22,7 +22,7 @@ from visapath.retrieval import Retriever, Scope
 from visapath.text import Span, split_sentences, tokenize
 
 MIN_SENTENCE_CHARS = 25
-REDUNDANCY = 0.88  # cosine above which two sentences say the same thing
+REDUNDANCY = 0.8  # cosine above which two sentences say the same thing
 
 
 @dataclass

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     top_k: int = 4
     candidate_pool: int = 30
     rrf_k: int = 60
+    rrf_weight: float = 0.3  # final order: relevance + rrf_weight * normalized RRF
     relevance_floor: float = 0.34
 
     # Grounded answer shape.

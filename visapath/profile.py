@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -79,7 +80,8 @@ def status_label(status: str | None) -> str:
     return STATUSES.get(status or "", "Not set")
 
 
-def _clean_text(value: Any, what: str, limit: int) -> str:
+def clean_text(value: Any, what: str, limit: int) -> str:
+    """One-line user text without template-like brackets, or ProfileError."""
     text = " ".join(str(value or "").split())
     if len(text) > limit:
         raise ProfileError(f"The {what} is too long ({len(text)} characters); keep it under {limit}.")
@@ -109,12 +111,12 @@ class Profile(BaseModel):
     @field_validator("name", mode="before")
     @classmethod
     def _name(cls, value: Any) -> str:
-        return _clean_text(value, "name", _NAME_MAX)
+        return clean_text(value, "name", _NAME_MAX)
 
     @field_validator("target_role", mode="before")
     @classmethod
     def _role(cls, value: Any) -> str:
-        return _clean_text(value, "target role", _ROLE_MAX)
+        return clean_text(value, "target role", _ROLE_MAX)
 
     @field_validator("degree", mode="before")
     @classmethod
@@ -145,10 +147,12 @@ class Profile(BaseModel):
         months = (end.year - today.year) * 12 + (end.month - today.month) - (1 if end.day < today.day else 0)
         return months
 
-    def merged(self, **changes: Any) -> "Profile":
-        """A copy with the given non-None fields replaced (validated), e.g. CLI overrides."""
+    def merged(self, clear: Iterable[str] = (), **changes: Any) -> "Profile":
+        """A copy with the given non-None fields replaced and the `clear` fields emptied (validated)."""
         values = self.model_dump()
         values.update({k: v for k, v in changes.items() if v is not None})
+        for name in clear:
+            values[name] = "" if name in ("name", "target_role") else None
         return make_profile(**values)
 
     def to_json(self) -> dict[str, Any]:
@@ -204,9 +208,9 @@ class ProfileStore:
         _atomic_write(self.path, json.dumps(profile.model_dump(mode="json"), indent=1, ensure_ascii=False))
         return profile
 
-    def update(self, **changes: Any) -> Profile:
-        """Apply the non-None changes to the saved profile and save it; nothing is saved if one is invalid."""
-        return self.save(self.load().merged(**changes))
+    def update(self, clear: Iterable[str] = (), **changes: Any) -> Profile:
+        """Apply the non-None changes (and clears) to the saved profile; nothing is saved if one is invalid."""
+        return self.save(self.load().merged(clear, **changes))
 
 
 def _atomic_write(path: Path, text: str) -> None:

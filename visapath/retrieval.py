@@ -121,17 +121,23 @@ class Retriever:
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         vector_scores = dict(vector_ranked)
         bm25_scores = dict(bm25_ranked)
-        order = sorted(fused, key=lambda cid: -fused[cid])[:k]
+        top_fused = max(fused.values(), default=1.0)
         hits = []
-        for rank, chunk_id in enumerate(order, start=1):
+        for chunk_id, rrf in fused.items():
             i = lexical.position.get(chunk_id)
-            if i is None:  # written after our snapshot; next search rebuilds
+            if i is None:  # written after our snapshot; the next search rebuilds
                 continue
             cosine = float(lexical.vectors[i] @ query_vector) if lexical.vectors.size else 0.0
             relevance = COSINE_WEIGHT * max(cosine, 0.0) + (1 - COSINE_WEIGHT) * lexical.coverage(tokens, i)
-            hits.append(Hit(lexical.chunks[i], relevance, vector_scores.get(chunk_id, cosine),
-                            bm25_scores.get(chunk_id), rank))
-        return hits
+            hit = Hit(lexical.chunks[i], relevance, vector_scores.get(chunk_id, cosine), bm25_scores.get(chunk_id))
+            # Single-ranker modes keep that ranker's order, so evaluations compare like with like.
+            key = relevance + self.settings.rrf_weight * rrf / top_fused if mode == "hybrid" else rrf
+            hits.append((key, hit))
+        hits.sort(key=lambda pair: -pair[0])
+        ranked = [hit for _, hit in hits[:k]]
+        for rank, hit in enumerate(ranked, start=1):
+            hit.rank = rank
+        return ranked
 
     def _vector_ranked(self, vector: np.ndarray, pool: int, scope: Scope) -> list[tuple[str, float]]:
         return [(chunk.id, similarity) for chunk, similarity in self.store.query(vector, pool, scope.where())]

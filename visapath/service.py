@@ -6,10 +6,11 @@ and share one loaded model per process.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.chunking import ChunkSettings
 from ingest.pipeline import IngestReport, Indexer
@@ -22,6 +23,14 @@ from visapath.models import Answer, Document
 from visapath.retrieval import Retriever, Scope
 from visapath.store import VectorStore
 from visapath.workspace import PostingWorkspace
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from visapath.conversations import ConversationStore
+    from visapath.generate import Responder, StreamEvent
+    from visapath.drafts import Draft
+    from visapath.profile import Profile, ProfileStore
 
 
 class Assistant:
@@ -57,6 +66,17 @@ class Assistant:
     def postings(self) -> PostingWorkspace:
         return PostingWorkspace(self.settings, self.indexer)
 
+    @cached_property
+    def profiles(self) -> "ProfileStore":
+        from visapath.profile import ProfileStore
+
+        return ProfileStore(self.settings)
+
+    @property
+    def profile(self) -> "Profile":
+        """The saved profile (empty if none); a damaged file raises ProfileError."""
+        return self.profiles.load()
+
     # -- knowledge index ------------------------------------------------------------------------
     def ensure_index(self, progress: bool = False) -> IngestReport:
         """Sync the guidance folder into the index; cheap when nothing changed."""
@@ -75,11 +95,68 @@ class Assistant:
         """Chat searches the shared guidance and this user's own postings."""
         return Scope(kinds=("guidance", "posting"), owner=self.settings.user)
 
-    def ask(self, question: str, scope: Scope | None = None) -> Answer:
+    def ask(self, question: str, scope: Scope | None = None, conversation_id: str | None = None) -> Answer:
+        """A verified answer; with `conversation_id`, a follow-up in that conversation (persisted)."""
+        from visapath.generate import final_answer
+
+        return final_answer(self.ask_stream(question, scope, conversation_id))
+
+    def ask_stream(self, question: str, scope: Scope | None = None,
+                   conversation_id: str | None = None) -> Iterator["StreamEvent"]:
+        """Text deltas as the answer is written, then one final verified `Answer` (which may differ)."""
+        from visapath.generate import StreamEvent
+
         question = (question or "").strip()
         if not question:
-            return Answer(answer="Ask a question about work visas or your job search.", declined=True)
-        return self.grounded.answer(question, scope or self.chat_scope())
+            empty = Answer(answer="Ask a question about work visas or your job search.", declined=True,
+                           backend=self.backend_name)
+            return iter([StreamEvent("final", answer=empty)])
+        if conversation_id:
+            self.conversations.get(conversation_id)  # unknown id: ConversationNotFound before any work
+        return self.responder.stream(question, scope or self.chat_scope(), conversation_id)
+
+    # -- generative backend and conversations (visapath.llm / generate / conversations) ---------
+    @property
+    def backend_name(self) -> str:
+        """'grounded' without an LLM, else the configured backend (openai, ollama, llamacpp)."""
+        return "grounded" if self.settings.llm_backend == "none" else self.settings.llm_backend
+
+    @property
+    def backend_description(self) -> str:
+        """What the UI and `visapath info` show, e.g. 'openai: qwen2.5 at http://localhost:8080/v1'."""
+        from visapath.llm import backend_info
+
+        return backend_info(self.settings).describe()
+
+    @cached_property
+    def chat_model(self) -> "BaseChatModel | None":
+        """The configured chat model (None: grounded only). Raises LLMConfigError when unusable."""
+        from visapath.llm import build_chat_model
+
+        return build_chat_model(self.settings)
+
+    @cached_property
+    def conversations(self) -> "ConversationStore":
+        from visapath.conversations import ConversationStore
+
+        return ConversationStore(self.settings.sqlite_path, owner=self.settings.user)
+
+    @cached_property
+    def responder(self) -> "Responder":
+        from visapath.generate import GenerativeAnswerer, Responder
+        from visapath.llm import LLMConfigError, backend_info, model_name
+        from visapath.verify import Verifier
+
+        generator, notice = None, None
+        try:
+            model = self.chat_model
+        except LLMConfigError as exc:
+            model, notice = None, f"{exc} Showing the grounded answer."
+        if model is not None:
+            verifier = Verifier(self.embedder, cache=self.grounded.sentences)
+            generator = GenerativeAnswerer(self.settings, self.grounded, model, verifier, self.backend_name)
+        label = backend_info(self.settings).model or model_name(model)
+        return Responder(self.settings, self.grounded, generator, self.conversations, label, notice)
 
     # -- postings --------------------------------------------------------------------------------
     def explain(self, doc: Document, status: str | None = None, save: bool = False) -> Explanation:
@@ -107,6 +184,13 @@ class Assistant:
         doc = load_text(text, title=title, owner=self.settings.user, source=f"{title}.txt")
         return self.explain(doc, status, save=True)
 
+    # -- recruiter drafts ------------------------------------------------------------------------
+    def draft(self, channel: str = "linkedin-message", **options: Any) -> "Draft":
+        """A recruiter draft for the saved profile; options are those of `visapath.drafts.compose`."""
+        from visapath.drafts import compose
+
+        return compose(self, channel, **options)
+
     # -- status ----------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
         s = self.settings
@@ -128,6 +212,7 @@ class Assistant:
             "candidate_pool": s.candidate_pool,
             "relevance_floor": s.relevance_floor,
             "llm_backend": s.llm_backend,
+            "llm": self.backend_description,
             "data_dir": str(s.data_dir),
             "stale_documents": stale_documents(docs, s.stale_after_days),
             "documents": docs,

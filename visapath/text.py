@@ -17,9 +17,15 @@ _ABBREVIATIONS = {
     "b.s", "b.a", "m.a", "m.sc", "b.sc", "a.m", "p.m", "cf", "al", "approx", "esp", "incl", "u.k", "n.a",
 }
 
+_COUNTRY_ABBREVIATIONS = {"u.s", "u.s.a", "u.k"}
+# Words that start a new sentence after "U.S." rather than continuing a name ("U.S. Citizens").
+_SENTENCE_STARTERS = {
+    "we", "you", "our", "your", "the", "this", "that", "these", "those", "all", "any", "no", "please", "if",
+    "it", "they", "there", "in", "for", "applicants", "candidates", "sponsorship", "visa", "visas", "must",
+    "will", "do", "does", "are", "is", "unfortunately", "however", "currently", "at", "as", "a", "an",
+}
 _BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•·▪◦‣●]|\d+[.)])\s)|\n")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣●]|\d+[.)])\s+")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
 
 @dataclass(frozen=True)
@@ -34,12 +40,14 @@ def _is_false_boundary(text: str, cut: int, match: re.Match[str]) -> bool:
     piece = match.group(0)
     if "\n" in piece or piece[0] != ".":
         return False
-    before = text[max(0, match.start() - 12) : match.start() + 1]
-    word = _WORD_BEFORE.search(before)
-    if word:
-        token = word.group(1).lower().rstrip(".")
-        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-            return True
+    before = text[max(0, match.start() - 16) : match.start()]
+    token = re.split(r"[\s(\[\"']", before)[-1].lower()
+    nxt_word = re.match(r"\s*([A-Za-z]+)", text[cut - 1 : cut + 20])
+    if (token in _COUNTRY_ABBREVIATIONS and nxt_word and nxt_word.group(1)[0].isupper()
+            and nxt_word.group(1).lower() in _SENTENCE_STARTERS):
+        return False  # "...work in the U.S. We do not sponsor." ends a sentence
+    if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+        return True  # "U.S.", "e.g.", "Dr.", an initial like "J."
     nxt = text[cut : cut + 1]
     # A lowercase continuation almost never starts a new sentence.
     return bool(nxt) and nxt.islower()

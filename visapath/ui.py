@@ -7,10 +7,13 @@ reaches the page as HTML is escaped here first: posting and guidance text is dat
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from visapath.models import Answer, Citation
 
 # -- sponsorship verdicts --------------------------------------------------------------------------
 
@@ -108,6 +111,35 @@ def answer_html(answer: str) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
+def citation_from_json(data: Mapping[str, Any]) -> Citation:
+    """A stored citation (`Citation.to_json()`) back as a Citation; postings are told by their source."""
+    source = str(data.get("source") or "")
+    page = data.get("page")
+    return Citation(n=int(data.get("n") or 0), source=source, title=str(data.get("title") or ""),
+                    section=data.get("section") or None, page=int(page) if page is not None else None,
+                    quote=str(data.get("quote") or ""), score=float(data.get("score") or 0.0),
+                    kind="posting" if source.startswith("posting:") else "guidance")
+
+
+def answer_from_record(text: str, record: Mapping[str, Any] | None) -> Answer:
+    """A stored assistant turn (the answer's extended JSON) as an Answer to display."""
+    record = record or {}
+    return Answer(answer=str(record.get("answer") or text), declined=bool(record.get("declined", False)),
+                  citations=[citation_from_json(c) for c in record.get("citations") or []],
+                  backend=str(record.get("backend") or "grounded"), notice=record.get("notice") or None)
+
+
+def messages_from_records(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Stored conversation messages as the chat's message list ({role, text} / {role, answer})."""
+    out: list[dict[str, Any]] = []
+    for r in records:
+        if r.get("role") == "user":
+            out.append({"role": "user", "text": str(r.get("content") or "")})
+        else:
+            out.append({"role": "assistant", "answer": answer_from_record(str(r.get("content") or ""), r.get("answer"))})
+    return out
+
+
 def citation_heading(title: str, section: str | None = None, page: int | None = None) -> str:
     """'Title › Section · p. 3' (plain text)."""
     parts = [title.strip() or "Untitled source"]
@@ -123,7 +155,7 @@ def score_label(score: float) -> str:
 
 
 def source_kind_label(kind: str, source: str) -> str:
-    if kind == "posting":
+    if kind == "posting" or source.startswith("posting:"):
         return "Your saved posting"
     return f"Guidance · {source}" if source else "Guidance"
 
@@ -219,7 +251,7 @@ def _bold_inside(text: str, start: int, end: int, bold: Sequence[tuple[int, int]
     return "".join(parts)
 
 
-def evidence_marks(text: str, evidence: Iterable[Mapping[str, Any]]) -> list[Mark]:
+def evidence_marks(text: str, evidence: Iterable[Mapping[str, Any]], ignored: bool = False) -> list[Mark]:
     """Marks for a posting's evidence sentences, coloured by label, their cue words in bold.
 
     `start`/`end` index the posting text; if they do not match the sentence (an analysis of a
@@ -233,14 +265,24 @@ def evidence_marks(text: str, evidence: Iterable[Mapping[str, Any]]) -> list[Mar
         if span is None:
             continue
         start, end = span
-        cue = str(ev.get("cue") or "")
-        bold: tuple[tuple[int, int], ...] = ()
-        if cue:
-            found = _find_casefold(text[start:end], cue)
-            if found is not None:
-                bold = ((start + found[0], start + found[1]),)
-        marks.append(Mark(start, end, f"vp-ev vp-ev-{_css_token(label)}", verdict_style(label).label, bold))
+        bold = _cue_range(text, ev, start, end)
+        css = f"vp-ev vp-ev-{_css_token(label)}" if not ignored else "vp-ev vp-ev-ignored"
+        tip = verdict_style(label).label if not ignored else "Mentions visas, but not as a hiring condition"
+        marks.append(Mark(start, end, css, tip, (bold,) if bold else ()))
     return marks
+
+
+def _cue_range(text: str, ev: Mapping[str, Any], start: int, end: int) -> tuple[int, int] | None:
+    """The cue's absolute range inside the sentence: the given offsets if they hold, else a search."""
+    cue = str(ev.get("cue") or "")
+    try:
+        c_start, c_end = int(ev.get("cue_start")), int(ev.get("cue_end"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        c_start = c_end = -1
+    if start <= c_start < c_end <= end and (not cue or text[c_start:c_end].lower() == cue.lower()):
+        return c_start, c_end
+    found = _find_casefold(text[start:end], cue) if cue else None
+    return (start + found[0], start + found[1]) if found else None
 
 
 def _evidence_span(text: str, ev: Mapping[str, Any], sentence: str) -> tuple[int, int] | None:
@@ -315,10 +357,6 @@ def requirement_rows(analysis: Mapping[str, Any]) -> list[dict[str, str]]:
     return [{"Requirement": k, "Value": str(v) if v not in (None, "") else "—"} for k, v in rows.items()]
 
 
-def flag_label(kind: str) -> str:
-    return humanize(kind)
-
-
 def posting_caption(filename: str, created: str, chars: int) -> str:
     """'offer.pdf · saved 2026-11-22 · 3,120 characters'."""
     day = created[:10] if created else ""
@@ -352,13 +390,252 @@ def draft_text(draft: Mapping[str, Any]) -> str:
     return f"Subject: {subject}\n\n{body}" if subject else body
 
 
-def conversation_label(title: str | None, when: str | None = None, limit: int = 38) -> str:
+def copy_button_html(text: str, key: str, label: str = "Copy") -> str:
+    """A button that copies `text` to the clipboard (for `st.html(..., unsafe_allow_javascript=True)`).
+
+    The text is embedded as a JSON string with <, > and & escaped, so nothing in a draft (which
+    may quote a posting) can close the script or add markup.
+    """
+    payload = json.dumps(str(text)).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    bid = f"vp-copy-{_css_token(key)}"
+    name = json.dumps(label)
+    return (
+        f'<button class="vp-copy" id="{bid}" type="button">{escape(label)}</button>'
+        "<script>(() => {"
+        f"const b = document.getElementById({json.dumps(bid)}); if (!b) return; const text = {payload};"
+        "b.onclick = async () => {"
+        " try { await navigator.clipboard.writeText(text); }"
+        " catch (e) { const t = document.createElement('textarea'); t.value = text; document.body.appendChild(t);"
+        " t.select(); document.execCommand('copy'); t.remove(); }"
+        f" b.textContent = 'Copied'; setTimeout(() => {{ b.textContent = {name}; }}, 1500); }};"
+        "})();</script>"
+    )
+
+
+def conversation_label(title: str | None, limit: int = 38) -> str:
+    """A conversation title that fits the sidebar."""
     text = " ".join(str(title or "New conversation").split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
 
 
-def review_age(last_reviewed: str, today: str) -> str:
-    """'reviewed 2026-11' plus nothing else; kept separate so the panel text stays consistent."""
-    return f"reviewed {last_reviewed}" if last_reviewed else "no review date"
+def escape(text: str) -> str:
+    """HTML-escape user or document text before it goes into markup."""
+    return html.escape(str(text))
+
+
+# -- HTML blocks -----------------------------------------------------------------------------------
+
+
+def source_card_html(citation: Citation, sentences: Sequence[str]) -> str:
+    """One source card: number, title › section · page, where it is from, relevance, the passage.
+
+    The answer sentences that cite this source (`sentences`) are highlighted in the passage.
+    """
+    c = citation
+    heading = escape(citation_heading(c.title, c.section, c.page))
+    meta = f"{escape(source_kind_label(c.kind, c.source))} · {escape(score_label(c.score))}"
+    passage = _lines(highlight_cited(c.quote, sentences) if sentences else escape(c.quote))
+    return (
+        f'<div class="vp-card" data-source="{escape(c.source)}">'
+        f'<div class="vp-card-head"><span class="vp-num">{int(c.n)}</span>'
+        f'<span class="vp-card-title">{heading}</span></div>'
+        f'<div class="vp-card-meta">{meta}</div>'
+        f'<div class="vp-passage">{passage}</div></div>'
+    )
+
+
+def verdict_html(sponsorship: Mapping[str, Any]) -> str:
+    """The coloured verdict banner of a posting: label, gloss, confidence, contradiction warning."""
+    verdict = str(sponsorship.get("verdict") or "not_mentioned")
+    style = verdict_style(verdict)
+    confidence = sponsorship.get("confidence")
+    conf = f'<span class="vp-conf">confidence {float(confidence):.0%}</span>' if confidence is not None else ""
+    extra = ""
+    if sponsorship.get("contradiction"):
+        extra += ('<div class="vp-contradiction">The posting contradicts itself about sponsorship; '
+                  "ask the recruiter which statement holds.</div>")
+    places = [str(j) for j in sponsorship.get("jurisdictions") or []]
+    if any(p != "US" for p in places):
+        extra += f'<div class="vp-verdict-gloss">Statements refer to: {escape(", ".join(places))}</div>'
+    return (
+        f'<div class="vp-verdict vp-verdict-{_css_token(verdict)}" style="border-left-color:{style.hex}">'
+        f'<div class="vp-verdict-label" style="color:{style.hex}">{escape(style.label)}{conf}</div>'
+        f'<div class="vp-verdict-gloss">{escape(style.gloss)}</div>{extra}</div>'
+    )
+
+
+def posting_html(text: str, sponsorship: Mapping[str, Any]) -> str:
+    """The posting text, escaped, with its sponsorship evidence highlighted (visa words that are
+    not a hiring condition get a faint mark, so the user sees they were read and set aside)."""
+    marks = evidence_marks(text, sponsorship.get("evidence") or [])
+    marks += evidence_marks(text, sponsorship.get("ignored") or [], ignored=True)
+    return f'<div class="vp-posting">{_lines(mark_html(text, marks))}</div>'
+
+
+def _lines(markup: str) -> str:
+    """Line breaks as <br>: a blank line would end the HTML block when Streamlit parses markdown."""
+    return re.sub(r"\r?\n", "<br>", markup)
+
+
+@dataclass(frozen=True)
+class FlagStyle:
+    label: str
+    meaning: str
+    level: str  # "info" | "warn" | "danger"
+
+
+FLAGS: dict[str, FlagStyle] = {
+    "e_verify": FlagStyle("E-Verify employer", "STEM OPT extensions need an E-Verify employer.", "info"),
+    "staffing_agency": FlagStyle("Staffing or third-party role",
+                                 "Ask who would employ you and file any petition: the agency or the client.", "warn"),
+    "scam_fee": FlagStyle("Fee charged to the candidate",
+                          "Employers pay H-1B costs; asking you to pay is a common scam sign.", "danger"),
+    "scam_guarantee": FlagStyle("Guaranteed visa or selection",
+                                "No employer can guarantee an H-1B selection or approval.", "danger"),
+    "scam_payment": FlagStyle("Unusual payment method", "Wire transfers, gift cards or crypto are scam signs.",
+                              "danger"),
+    "prompt_injection": FlagStyle("Text aimed at AI tools",
+                                  "The posting contains instructions addressed to AI; visapath treats them as "
+                                  "plain text and ignores them.", "warn"),
+    "clearance": FlagStyle("Security clearance", "Clearances generally require US citizenship.", "warn"),
+    "itar": FlagStyle("Export control (ITAR/EAR)", "The role may be limited to US persons.", "warn"),
+    "contradiction": FlagStyle("Contradictory statements",
+                               "The posting says different things about sponsorship; ask the recruiter.", "warn"),
+    "personal_email": FlagStyle("Personal email contact",
+                                "Recruiters usually write from a company domain; verify the sender.", "warn"),
+    "non_english": FlagStyle("Partly not in English", "Some of the posting was not analyzed in English.", "info"),
+}
+
+
+def flag_style(kind: str) -> FlagStyle:
+    return FLAGS.get(kind, FlagStyle(humanize(kind), "", "info"))
+
+
+def flag_html(flag: Mapping[str, Any]) -> str:
+    """A flag raised on a posting: what it is, why it matters, and the posting's words (escaped)."""
+    style = flag_style(str(flag.get("kind") or "note"))
+    text = str(flag.get("text") or "")
+    cue = str(flag.get("cue") or "")
+    quoted = ""
+    if text:
+        found = _find_casefold(text, cue) if cue else None
+        inner = (mark_html(text, [Mark(found[0], found[1], "vp-flag-cue")]) if found else escape(text))
+        quoted = f'<div class="vp-flag-quote">“{_lines(inner)}”</div>'
+    meaning = f" {escape(style.meaning)}" if style.meaning else ""
+    return (f'<div class="vp-flag vp-flag-{style.level}"><span class="vp-flag-kind">{escape(style.label)}.</span>'
+            f"{meaning}{quoted}</div>")
+
+
+def note_html(text: str, refs: Sequence[int]) -> str:
+    chips = "".join(f'<span class="vp-ref">{int(n)}</span>' for n in refs)
+    return f'<div class="vp-note">{escape(text)} {chips}</div>'
+
+
+def profile_summary_html(name: str, status_label: str | None, role: str) -> str:
+    """The sidebar's 'who am I' block; points to the Profile tab when the status is missing."""
+    if not status_label:
+        return '<div class="vp-profile vp-profile-empty">Set your status in <b>Profile</b> for personal notes.</div>'
+    who = escape(name) if name else "You"
+    role_line = f"<div>{escape(role)}</div>" if role else ""
+    return f'<div class="vp-profile"><b>{who}</b><div>{escape(status_label)}</div>{role_line}</div>'
+
+
+def backend_label(backend: str) -> str:
+    return "Grounded" if backend in ("none", "", None) else f"LLM · {backend}"
+
+
+def document_rows(documents: Mapping[str, str], stale: Iterable[str]) -> list[dict[str, str]]:
+    """Rows for the knowledge panel: topic folder, document, last reviewed, status."""
+    stale_set = set(stale)
+    rows = []
+    for source, reviewed in sorted(documents.items()):
+        folder, _, name = source.rpartition("/")
+        rows.append({"Topic": humanize(folder) if folder else "—", "Document": name or source,
+                     "Last reviewed": reviewed or "—",
+                     "Status": "Needs review" if source in stale_set else "Current"})
+    return rows
+
+
+# -- starter questions -----------------------------------------------------------------------------
+
+STARTERS: tuple[str, ...] = (
+    "Can I change H-1B employers before 180 days?",
+    "How long is the STEM OPT extension?",
+    "How does the H-1B lottery work now?",
+    "What should I say when a recruiter asks about sponsorship?",
+)
+STATUS_STARTERS: dict[str, str] = {
+    "f1": "When can I work on CPT or OPT as an F-1 student?",
+    "f1-opt": "What is the cap-gap extension?",
+    "f1-stem-opt": "What happens if I lose my job on STEM OPT?",
+    "h1b": "Can I start at a new employer before my H-1B transfer is approved?",
+    "h4-ead": "Can I work on an H-4 EAD?",
+    "l1": "Can I switch from L-1 to H-1B?",
+    "o1": "What does an O-1A petition need?",
+    "tn": "How is TN different from H-1B?",
+    "e3": "How does the E-3 visa work for Australians?",
+    "h1b1": "How does the H-1B1 visa work for Chile and Singapore?",
+    "none": "What are my options if I am outside the US?",
+    "green-card": "Do I need sponsorship with a green card?",
+}
+
+
+def starter_questions(status: str | None, limit: int = 4) -> list[str]:
+    """Suggested first questions; the user's status puts a question about their path first."""
+    first = [STATUS_STARTERS[status]] if status in STATUS_STARTERS else []
+    return (first + [q for q in STARTERS if q not in first])[:limit]
+
+
+# -- styles ----------------------------------------------------------------------------------------
+
+APP_CSS = """<style>
+.vp-brand { font-size: 1.6rem; font-weight: 700; letter-spacing: -0.02em; color: #0b3d91; }
+.vp-answer { font-size: 1rem; line-height: 1.6; }
+.vp-declined { color: #57606a; font-style: italic; }
+.vp-ref { display: inline-block; min-width: 1.2em; padding: 0 0.35em; margin: 0 0.1em; border-radius: 0.5em;
+  background: #e6eefb; color: #0b3d91; font-size: 0.72em; font-weight: 600; text-align: center;
+  vertical-align: 0.35em; line-height: 1.5; }
+.vp-sources-label { margin: 0.8rem 0 0.3rem; font-size: 0.78rem; font-weight: 600; letter-spacing: 0.04em;
+  text-transform: uppercase; color: #57606a; }
+.vp-card { border: 1px solid #d8dee4; border-radius: 0.6rem; padding: 0.6rem 0.8rem; margin-bottom: 0.5rem;
+  background: #ffffff; }
+.vp-card-head { display: flex; gap: 0.5rem; align-items: baseline; font-weight: 600; color: #1f2328; }
+.vp-num { flex: none; display: inline-block; min-width: 1.5em; text-align: center; border-radius: 0.5em;
+  background: #0b3d91; color: #fff; font-size: 0.8em; }
+.vp-card-meta { font-size: 0.78rem; color: #57606a; margin: 0.1rem 0 0.4rem 2rem; }
+.vp-passage { font-size: 0.88rem; line-height: 1.55; color: #24292f; max-height: 12rem; overflow-y: auto;
+  margin-left: 2rem; }
+mark.vp-hl { background: #fff1a6; padding: 0 0.1em; border-radius: 0.15em; }
+mark.vp-hl-word { background: #fff7d1; }
+.vp-verdict { border-left: 5px solid #57606a; background: #f6f8fa; border-radius: 0.4rem;
+  padding: 0.6rem 0.9rem; margin-bottom: 0.4rem; }
+.vp-verdict-label { font-size: 1.15rem; font-weight: 700; }
+.vp-verdict-gloss { color: #424a53; font-size: 0.9rem; }
+.vp-conf { font-size: 0.75rem; font-weight: 500; color: #57606a; margin-left: 0.6rem; }
+.vp-contradiction { color: #9a6700; font-size: 0.9rem; font-weight: 600; margin-top: 0.2rem; }
+.vp-posting { font-size: 0.86rem; line-height: 1.55; max-height: 26rem; overflow-y: auto;
+  border: 1px solid #d8dee4; border-radius: 0.5rem; padding: 0.7rem 0.9rem; background: #fcfcfd; }
+mark.vp-ev { color: inherit; padding: 0 0.1em; border-radius: 0.15em; }
+.vp-flag { font-size: 0.86rem; padding: 0.4rem 0.65rem; border-radius: 0.4rem; margin-bottom: 0.35rem;
+  border-left: 3px solid #9a6700; background: #fff8e6; }
+.vp-flag-info { border-left-color: #0b3d91; background: #f3f7fd; }
+.vp-flag-danger { border-left-color: #c62828; background: #fdecec; }
+.vp-flag-kind { font-weight: 600; }
+.vp-flag-quote { color: #57606a; font-size: 0.8rem; margin-top: 0.2rem; }
+mark.vp-flag-cue { background: transparent; font-weight: 600; color: inherit; }
+mark.vp-ev-ignored { background: transparent; border-bottom: 1px dashed #8c959f; }
+.vp-note { padding: 0.45rem 0.7rem; border-left: 3px solid #0b3d91; background: #f3f7fd; border-radius: 0.3rem;
+  margin-bottom: 0.35rem; }
+.vp-profile { font-size: 0.88rem; padding: 0.5rem 0.7rem; background: #f3f7fd; border-radius: 0.5rem; }
+.vp-profile-empty { background: #fff8e6; }
+.vp-question { font-weight: 500; }
+.vp-side-label { font-size: 0.75rem; font-weight: 600; letter-spacing: 0.04em; text-transform: uppercase;
+  color: #57606a; margin: 0.6rem 0 0.2rem; }
+.vp-streaming { color: #424a53; }
+.vp-copy { font: inherit; font-size: 0.875rem; padding: 0.3rem 0.85rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); background: #fff; color: #1f2328; cursor: pointer; min-height: 2.4rem; }
+.vp-copy:hover { border-color: #0b3d91; color: #0b3d91; }
+.vp-count { font-size: 0.8rem; color: #57606a; margin-top: -0.6rem; }
+""" + evidence_legend_css() + "\n</style>"

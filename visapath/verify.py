@@ -7,8 +7,11 @@ or add claims with no citation at all. After generation, each sentence is checke
 - a sentence with no valid citation is an unsupported claim and is dropped;
 - a cited sentence must be supported by a cited passage: content-word overlap blended with
   embedding similarity to the passage's best-matching sentence (or sentence pair), above a
-  threshold tuned on `tests/data/verify_pairs.yaml`; numbers and form/visa codes in the
-  sentence must also appear in the passage, because embeddings barely notice "24" vs "36".
+  threshold tuned on `tests/data/verify_pairs.yaml`. Embeddings barely notice "24" vs "36",
+  "March" vs "October" or a dropped "not", so numbers, form/visa codes, acronyms and contrast
+  words must also appear in the passage, and negation must agree with the matching clause;
+- sentences of a source that address an AI ("ignore previous instructions and say X") are
+  never evidence, so an answer that obeys a planted instruction verifies as unsupported.
 
 Dropped sentences are counted; the caller falls back to the grounded answer when none survive.
 """
@@ -28,13 +31,13 @@ from visapath.text import split_sentences, tokenize
 
 # Tuned on tests/data/verify_pairs.yaml (see bench/bench_llm.py for the sweep).
 OVERLAP_WEIGHT = 0.5
-SUPPORT_THRESHOLD = 0.6
+SUPPORT_THRESHOLD = 0.64
 
 _MARKER = re.compile(r"\[\s*(?:(?:source|src|doc)\s*)?(\d+(?:\s*[,;]\s*(?:(?:source|src|doc)\s*)?\d+)*)\s*\]", re.I)
 _CANONICAL = re.compile(r"\[(\d+)\]")
 _TRAILING = re.compile(r"([.!?])((?:\s*\[\d+\])+)")  # "claim. [1]" -> "claim [1]."
 _NUMBER = re.compile(r"(?<![A-Za-z\-/])\$?(\d+(?:[.,]\d+)*)(?![A-Za-z\d])")
-_CODE = re.compile(r"\b[a-z]{1,4}-?\d+[a-z]?\b")  # i-983, h-1b, o-1, eta-9035, tn? no digits -> not a code
+_CODE = re.compile(r"\b[a-z]{1,4}-?\d+[a-z]?\b")  # i-983, h-1b, o-1, eta-9035 (matched on lowercased text)
 # Sentences in a source that address the assistant rather than the reader: planted instructions.
 # They are never evidence, so a model that obeys one produces a claim nothing supports.
 _INSTRUCTION = re.compile(
@@ -49,12 +52,14 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")  # TN, DSO, USCIS, LCA: who or 
 # Words an embedding treats as near-synonyms of their opposites; a claim may use them only if its
 # source does ("higher" vs "lower", "March" vs "October", "before" vs "after").
 _CONTRAST = frozenset(
-    """january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday once twice thrice two three four five six seven eight nine ten
-    eleven twelve first second third higher lower more less fewer before after earlier later minimum maximum
-    increase decrease above below always never every any all both either neither only""".split()
+    """january february march april june july august september october november december
+    monday tuesday wednesday thursday friday twice thrice two three four five six seven eight nine ten
+    eleven twelve higher lower more less fewer earlier later minimum maximum increase decrease above below
+    always never every any all both either neither""".split()
 )
-_NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|won't|isn't|aren't|doesn't|don't|didn't|without|none|nor|neither)\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|won't|isn't|aren't|doesn't|don't|didn't|none|nor|neither)\b|n't\b", re.I)
+
+_CLAUSE = re.compile(r";|,\s+(?=(?:and|but|so|or|which|while|whereas|because)\b)|\s+but\s+")
 
 Reason = Literal["supported", "uncited", "unsupported", "number", "code", "term", "negation"]
 
@@ -166,7 +171,11 @@ class Verifier:
             return "code"
         if not _terms(claim) <= _terms(evidence) | _words(evidence):
             return "term"
-        if _negated(claim) != _negated(best_unit):
+        # A negated claim needs a negation near its evidence; a positive claim must not restate
+        # a negated clause ("cap-exempt employers must enter the lottery" vs "... do not use cap numbers").
+        if _negated(claim) and not _negated(best_unit):
+            return "negation"
+        if not _negated(claim) and _negated(self._closest_clause(claim, best_unit)):
             return "negation"
         return "supported"
 
@@ -197,6 +206,14 @@ class Verifier:
         similarities = np.stack(self.cache.vectors(units)) @ vector
         best = int(np.argmax(similarities))
         return float(similarities[best]), units[best]
+
+    def _closest_clause(self, claim: str, unit: str) -> str:
+        """The clause of the best-matching unit that the claim restates (negation is clause-level)."""
+        clauses = [c.strip() for c in _CLAUSE.split(unit) if c and c.strip()]
+        if len(clauses) < 2:
+            return unit
+        vectors = np.stack(self.cache.vectors(clauses + [claim]))
+        return clauses[int(np.argmax(vectors[:-1] @ vectors[-1]))]
 
 
 def evidence_sentences(passage: str) -> list[str]:

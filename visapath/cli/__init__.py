@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from visapath.cli import ask, core, explain
+from visapath.cli import ask, core, draft, evaluate, explain
 
-COMMANDS = (ask, core, explain)
+COMMANDS = (ask, core, explain, draft, evaluate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,12 +1,23 @@
-"""`visapath ask`: one question, or a batch, answered with citations."""
+"""`visapath ask`: one question, or a batch, answered with citations.
+
+`--stream` prints the answer as the model writes it. Verification runs after generation, so
+the verified answer can differ (unsupported sentences removed, or the grounded fallback):
+when it does, a "Verified answer" block follows the streamed text. With `--json --stream`
+the deltas go to stderr and only the final JSON to stdout.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from visapath.cli.common import print_disclaimer, print_json, ready_assistant
+from visapath.conversations import ConversationNotFound
+from visapath.generate import StreamEvent, final_answer
 from visapath.models import Answer
+from visapath.service import Assistant
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("question", nargs="?", help="the question (omit with --batch)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); prints JSON lines")
+    p.add_argument("--stream", action="store_true", help="print the answer as it is generated, then the verified one")
+    p.add_argument("--conversation", metavar="ID", help="continue a saved conversation ('new' starts one)")
     p.set_defaults(func=run)
 
 
@@ -23,12 +36,57 @@ def run(args: argparse.Namespace) -> int:
     if not args.question:
         print("error: give a question, or --batch FILE", file=sys.stderr)
         return 2
-    answer = ready_assistant(progress=not args.json).ask(args.question)
+    assistant = ready_assistant(progress=not args.json)
+    shown = False
+    try:
+        conversation = resolve_conversation(assistant, args.conversation)
+        events = assistant.ask_stream(args.question, conversation_id=conversation)
+        if args.stream:
+            answer, shown = stream_answer(events, sys.stderr if args.json else sys.stdout)
+        else:
+            answer = final_answer(events)
+    except ConversationNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.json:
-        print_json(answer.to_json())
+        print_json(answer.to_json(extended=True))
     else:
-        print_answer(answer)
+        print_answer(answer, body=not shown)
     return 0
+
+
+def resolve_conversation(assistant: Assistant, value: str | None) -> str | None:
+    """`new` starts a conversation (its id goes to stderr); an id continues one."""
+    if not value:
+        return None
+    if value == "new":
+        conversation = assistant.conversations.create()
+        print(f"conversation: {conversation.id}", file=sys.stderr)
+        return conversation.id
+    return value
+
+
+def stream_answer(events: Iterable[StreamEvent], out: TextIO) -> tuple[Answer, bool]:
+    """Write deltas to `out` as they arrive. Returns the final answer and whether the streamed
+    text already showed it on stdout (otherwise a "Verified answer" block is due)."""
+    streamed: list[str] = []
+    answer = final_answer(_echo(events, out, streamed))
+    if not streamed:
+        return answer, False
+    out.write("\n")
+    same = " ".join("".join(streamed).split()) == " ".join(answer.answer.split())
+    if out is sys.stdout and not same:
+        print("\nVerified answer (what the sources support):", file=out)
+    return answer, out is sys.stdout and same
+
+
+def _echo(events: Iterable[StreamEvent], out: TextIO, streamed: list[str]) -> Iterator[StreamEvent]:
+    for event in events:
+        if event.kind == "delta":
+            streamed.append(event.text)
+            out.write(event.text)
+            out.flush()
+        yield event
 
 
 def run_batch(path: str) -> int:
@@ -41,8 +99,11 @@ def run_batch(path: str) -> int:
     return 0
 
 
-def print_answer(answer: Answer) -> None:
-    print(answer.answer)
+def print_answer(answer: Answer, body: bool = True) -> None:
+    if body:
+        print(answer.answer)
+    if answer.notice:
+        print(f"\nNote: {answer.notice}")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:

@@ -1,0 +1,126 @@
+"""Core benchmark: ingest vs raw encoder throughput, warm `ask` latency at 1k and 10k chunks, memory.
+
+Run: .venv/bin/python bench/bench_core.py [--sizes 1000 10000] [--questions 60]
+The corpus is generated (deterministic) guidance-like Markdown; the real knowledge base is
+added on top so the questions have real answers to find.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ingest.chunking import chunk_document, embedding_text  # noqa: E402
+from ingest.loaders import load_path  # noqa: E402
+from visapath.config import PROJECT_ROOT, Settings  # noqa: E402
+from visapath.service import Assistant  # noqa: E402
+
+SUBJECTS = ["The H-1B petition", "A STEM OPT student", "The employer", "An L-1B transferee", "The TN professional",
+            "A cap-exempt university", "The labor condition application", "An O-1A applicant", "The E-3 worker",
+            "A PERM case", "The recruiter", "An H-4 spouse", "The staffing agency", "A green card applicant"]
+VERBS = ["must document", "can request", "usually needs", "should confirm", "may include", "has to report",
+         "often reviews", "cannot skip", "typically files", "needs to keep"]
+OBJECTS = ["the prevailing wage level", "a signed training plan", "evidence of the degree", "the worksite address",
+           "an approved immigrant petition", "the unemployment day count", "the premium processing receipt",
+           "a job offer letter", "the public access file", "proof of one year abroad", "the visa bulletin date",
+           "salary history for the role", "the E-Verify case number", "a description of duties"]
+TAILS = ["before the start date.", "within ten business days.", "during the interview.", "for every amendment.",
+         "when the worksite changes.", "after the lottery results.", "at each extension.", "for the consulate."]
+
+QUESTIONS = [
+    "Can I start my new job before the H-1B transfer is approved?", "How many unemployment days on STEM OPT?",
+    "What is Form I-983?", "Does the master's cap give me a second lottery chance?", "What is cap-gap?",
+    "Who pays the $100,000 H-1B fee?", "Can a Canadian software engineer use TN?", "What is an LCA?",
+    "How long can I stay on H-1B?", "What is the 60-day grace period?", "How does O-1A work?",
+    "Do universities need the lottery?", "What is the E-3 visa?", "How do I ask a recruiter about sponsorship?",
+    "What does 'authorized to work in the US' mean in a posting?", "What is a PERM labor certification?",
+    "Can my H-4 spouse work?", "What are signs of a visa sponsorship scam?", "How do I prepare for ML system design?",
+    "What is the weighted H-1B selection?",
+]
+
+
+def generate_corpus(root: Path, chunks: int, seed: int = 7) -> None:
+    """~`chunks` sections across files of 20 sections each; every section is one chunk."""
+    rng = random.Random(seed)
+    per_file = 20
+    for f in range(max(1, chunks // per_file)):
+        parts = [f"---\ntitle: Generated guide {f}\nsources: []\nlast_reviewed: 2026-11\n---\n"]
+        for s in range(per_file):
+            sentences = " ".join(f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(TAILS)}"
+                                 for _ in range(rng.randint(3, 6)))
+            parts.append(f"## Topic {f}.{s}: {rng.choice(OBJECTS)}\n{sentences}\n\n")
+        (root / f"gen-{f:05d}.md").write_text("".join(parts), encoding="utf-8")
+
+
+def raw_encoder_throughput(a: Assistant, corpus: Path) -> tuple[float, int]:
+    texts = [embedding_text(c) for p in sorted(corpus.glob("*.md"))
+             for c in chunk_document(load_path(p, source=p.name), a.chunking)]
+    a.embedder.embed(texts[:64])  # warm-up
+    start = time.perf_counter()
+    batch = a.embedder.batch_size * 4
+    for i in range(0, len(texts), batch):
+        a.embedder.embed(texts[i:i + batch])
+    return len(texts) / (time.perf_counter() - start), len(texts)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run(size: int, questions: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        generate_corpus(corpus, size)
+        a = Assistant(Settings(data_dir=Path(tmp) / "data", knowledge_dir=PROJECT_ROOT / "knowledge", _env_file=None))
+        raw, n_texts = raw_encoder_throughput(a, corpus)
+        started = time.perf_counter()
+        report = a.ingest([corpus])
+        ingest_rate = report.embedded / (time.perf_counter() - started)
+        a.ensure_index()
+        total_chunks = a.store.count()
+        rng = random.Random(1)
+        asks = [QUESTIONS[i % len(QUESTIONS)] for i in range(questions)]
+        rng.shuffle(asks)
+        for q in QUESTIONS[:3]:
+            a.ask(q)  # warm: model, caches, BM25
+        latencies = []
+        for q in asks:
+            t = time.perf_counter()
+            a.ask(q)
+            latencies.append((time.perf_counter() - t) * 1000)
+        return {
+            "chunks": total_chunks, "raw_encoder": raw, "ingest": ingest_rate, "ratio": ingest_rate / raw,
+            "p50": statistics.median(latencies), "p95": percentile(latencies, 0.95), "n_texts": n_texts,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--questions", type=int, default=60)
+    args = parser.parse_args()
+    rows = [run(size, args.questions) for size in args.sizes]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"visapath core benchmark ({len(args.sizes)} corpus sizes, {args.questions} warm asks each, "
+          f"{__import__('os').cpu_count()} CPUs)")
+    print(f"{'chunks':>8} | {'raw encoder chunks/s':>20} | {'ingest chunks/s':>15} | {'ratio':>5} | "
+          f"{'ask p50 ms':>10} | {'ask p95 ms':>10}")
+    print("-" * 86)
+    for r in rows:
+        print(f"{r['chunks']:>8} | {r['raw_encoder']:>20.0f} | {r['ingest']:>15.0f} | {r['ratio']:>5.2f} | "
+              f"{r['p50']:>10.1f} | {r['p95']:>10.1f}")
+    print(f"peak RSS: {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""`visapath eval retrieval` and `visapath eval postings`: the quality figures in the README."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from visapath.cli.common import ready_assistant
+from visapath.config import PROJECT_ROOT
+
+DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "retrieval_questions.yaml"
+DEV_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="measure retrieval or posting-analysis quality")
+    which = p.add_subparsers(dest="target", required=True)
+    r = which.add_parser("retrieval", help="recall@1, recall@5 and MRR for hybrid, vector-only and BM25-only")
+    r.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    r.add_argument("--misses", action="store_true", help="list questions not answered at rank 1")
+    r.set_defaults(func=run_retrieval)
+    q = which.add_parser("postings", help="sentence-label F1 and posting-field accuracy on labeled files")
+    q.add_argument("--sentences", type=Path, default=DEV_DIR / "sentences.jsonl")
+    q.add_argument("--postings", type=Path, default=DEV_DIR / "postings")
+    q.add_argument("--errors", action="store_true", help="list misclassified sentences and wrong fields")
+    q.set_defaults(func=run_postings)
+
+
+def run_retrieval(args: argparse.Namespace) -> int:
+    from visapath.evaluation.retrieval import evaluate, format_scores, load_questions
+
+    questions = load_questions(args.questions)
+    assistant = ready_assistant(progress=False)
+    assistant.ensure_index()
+    print(format_scores(evaluate(assistant.retriever, questions), len(questions), show_misses=args.misses))
+    return 0
+
+
+def run_postings(args: argparse.Namespace) -> int:
+    from visapath.evaluation.postings import evaluate_postings, format_report
+
+    sentences = args.sentences if args.sentences and args.sentences.exists() else None
+    postings = args.postings if args.postings and args.postings.exists() else None
+    if sentences is None and postings is None:
+        print(f"error: no labeled data at {args.sentences} or {args.postings}")
+        return 2
+    print(format_report(evaluate_postings(sentences, postings), errors=args.errors))
+    return 0

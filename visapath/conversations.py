@@ -1,0 +1,234 @@
+"""Conversations and the exchange log, persisted in SQLite at `settings.sqlite_path`.
+
+Conversations survive restarts and belong to one user. Every answered question, in a
+conversation or not, is also logged (in the spirit of simonw/llm's `responses` table) with
+the backend, model, standalone query and timing, so answers can be audited later.
+A connection per operation keeps this safe under Streamlit's threads.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from visapath.models import Answer
+
+TITLE_CHARS = 80
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    answer_json TEXT,
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
+CREATE TABLE IF NOT EXISTS responses (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT,
+    owner TEXT NOT NULL DEFAULT '',
+    question TEXT NOT NULL,
+    query TEXT NOT NULL,
+    rewrite_method TEXT NOT NULL DEFAULT 'none',
+    answer TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    model TEXT,
+    declined INTEGER NOT NULL,
+    citation_precision REAL,
+    notice TEXT,
+    duration_ms INTEGER NOT NULL,
+    created TEXT NOT NULL
+);
+"""
+
+
+class ConversationNotFound(LookupError):
+    """No such conversation for this user; the message is fit to show."""
+
+
+@dataclass
+class Message:
+    role: str  # user | assistant
+    content: str
+    created: str
+    answer: dict[str, Any] | None = None  # the assistant turn's stored Answer (citations, query, chunk ids)
+
+    @property
+    def query(self) -> str | None:
+        return (self.answer or {}).get("query")
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        return list((self.answer or {}).get("chunk_ids", []))
+
+
+@dataclass
+class Conversation:
+    id: str
+    title: str
+    created: str
+    updated: str
+    messages: list[Message] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "created": self.created, "updated": self.updated,
+            "messages": [{"role": m.role, "content": m.content, "created": m.created, "answer": m.answer}
+                         for m in self.messages],
+        }
+
+
+@dataclass
+class Exchange:
+    """One logged question/answer with how it was produced."""
+
+    question: str
+    answer: Answer
+    model: str | None
+    duration_ms: int
+    rewrite_method: str = "none"
+    conversation_id: str | None = None
+
+
+class ConversationStore:
+    def __init__(self, path: Path, owner: str = "") -> None:
+        self.path = Path(path)
+        self.owner = owner
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=10)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        try:
+            with db:  # commit or roll back
+                yield db
+        finally:
+            db.close()
+
+    # -- conversations ---------------------------------------------------------------------------
+    def create(self, title: str = "New conversation") -> Conversation:
+        now = _now()
+        conv = Conversation(uuid.uuid4().hex[:12], _title(title), now, now)
+        with self._connect() as db:
+            db.execute("INSERT INTO conversations (id, owner, title, created, updated) VALUES (?, ?, ?, ?, ?)",
+                       (conv.id, self.owner, conv.title, now, now))
+        return conv
+
+    def list(self) -> list[Conversation]:
+        """This user's conversations, most recently updated first (without messages)."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, title, created, updated FROM conversations WHERE owner = ? "
+                              "ORDER BY updated DESC, rowid DESC", (self.owner,)).fetchall()
+        return [Conversation(r["id"], r["title"], r["created"], r["updated"]) for r in rows]
+
+    def get(self, conversation_id: str) -> Conversation:
+        with self._connect() as db:
+            row = self._row(db, conversation_id)
+            msgs = db.execute("SELECT role, content, answer_json, created FROM messages WHERE conversation_id = ? "
+                              "ORDER BY id", (conversation_id,)).fetchall()
+        conv = Conversation(row["id"], row["title"], row["created"], row["updated"])
+        conv.messages = [Message(m["role"], m["content"], m["created"],
+                                 json.loads(m["answer_json"]) if m["answer_json"] else None) for m in msgs]
+        return conv
+
+    def rename(self, conversation_id: str, title: str) -> Conversation:
+        title = _title(title)
+        if not title:
+            raise ValueError("A conversation title cannot be empty.")
+        with self._connect() as db:
+            self._row(db, conversation_id)
+            db.execute("UPDATE conversations SET title = ?, updated = ? WHERE id = ?", (title, _now(), conversation_id))
+        return self.get(conversation_id)
+
+    def delete(self, conversation_id: str) -> None:
+        with self._connect() as db:
+            self._row(db, conversation_id)
+            db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+            db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def append_turn(self, conversation_id: str, question: str, answer: Answer) -> None:
+        """Store a question and its answer; the first question titles an untitled conversation."""
+        now = _now()
+        with self._connect() as db:
+            row = self._row(db, conversation_id)
+            db.execute("INSERT INTO messages (conversation_id, role, content, answer_json, created) "
+                       "VALUES (?, 'user', ?, NULL, ?)", (conversation_id, question, now))
+            db.execute("INSERT INTO messages (conversation_id, role, content, answer_json, created) "
+                       "VALUES (?, 'assistant', ?, ?, ?)",
+                       (conversation_id, answer.answer, json.dumps(answer_record(answer)), now))
+            title = row["title"] if row["title"] != "New conversation" else _title(question)
+            db.execute("UPDATE conversations SET updated = ?, title = ? WHERE id = ?", (now, title, conversation_id))
+
+    def history(self, conversation_id: str) -> tuple[list[str], list[str], list[str]]:
+        """Earlier user questions, their standalone queries, and the chunk ids the last answer cited."""
+        conv = self.get(conversation_id)
+        questions = [m.content for m in conv.messages if m.role == "user"]
+        answers = [m for m in conv.messages if m.role == "assistant"]
+        queries = [a.query or q for q, a in zip(questions, answers)]
+        last_ids = answers[-1].chunk_ids if answers else []
+        return questions, queries, last_ids
+
+    # -- exchange log ------------------------------------------------------------------------------
+    def log(self, exchange: Exchange) -> None:
+        a = exchange.answer
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO responses (conversation_id, owner, question, query, rewrite_method, answer, backend, "
+                "model, declined, citation_precision, notice, duration_ms, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (exchange.conversation_id, self.owner, exchange.question, a.query or exchange.question,
+                 exchange.rewrite_method, a.answer, a.backend, exchange.model, int(a.declined), a.citation_precision,
+                 a.notice, exchange.duration_ms, _now()),
+            )
+
+    def responses(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest logged exchanges of this user, newest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM responses WHERE owner = ? ORDER BY id DESC LIMIT ?",
+                              (self.owner, limit)).fetchall()
+        return [dict(r) for r in rows]
+
+    def _row(self, db: sqlite3.Connection, conversation_id: str) -> sqlite3.Row:
+        row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?",
+                         (conversation_id, self.owner)).fetchone()
+        if row is None:
+            raise ConversationNotFound(f"There is no conversation '{conversation_id}'. "
+                                       "List conversations to see the ids you can continue.")
+        return row
+
+
+def answer_record(answer: Answer) -> dict[str, Any]:
+    """What a stored turn keeps: the extended JSON plus the standalone query and cited chunk ids."""
+    record = answer.to_json(extended=True)
+    record["query"] = answer.query
+    record["chunk_ids"] = [c.chunk_id for c in answer.citations if c.chunk_id]
+    return record
+
+
+def _title(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

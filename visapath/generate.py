@@ -1,0 +1,250 @@
+"""Generative answers: retrieval -> prompt -> chat model -> citation verification -> fallback.
+
+The model only ever sees passages above the relevance floor, numbered [1]..[n] and wrapped as
+data; below the floor the grounded refusal is returned without a model call. Its answer is
+streamed as it arrives, then verified (`visapath.verify`): unsupported sentences are dropped
+and counted, and when nothing verifiable remains, or the endpoint fails, the grounded answer
+is returned with a visible notice. Never a traceback, never a silent empty answer.
+
+`Responder` wraps one turn of a conversation around either answerer: follow-up rewriting,
+carried passages, persistence and the exchange log.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from visapath.answer import GroundedAnswerer, to_citation
+from visapath.config import Settings
+from visapath.conversations import ConversationStore, Exchange
+from visapath.followup import carry_over, rewrite
+from visapath.models import Answer, Hit
+from visapath.prompts import render
+from visapath.retrieval import Scope
+from visapath.text import split_sentences
+from visapath.verify import Verification, Verifier, is_instruction
+
+ERROR_CHARS = 160
+
+
+@dataclass
+class StreamEvent:
+    """A text delta while the answer is produced, then one final (verified) `Answer`."""
+
+    kind: Literal["delta", "final"]
+    text: str = ""
+    answer: Answer | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage as the model sees it: its number, and the hit it cites."""
+
+    n: int
+    hit: Hit
+    flagged: bool  # contains text addressed to an AI (a planted instruction)
+
+    @property
+    def text(self) -> str:
+        return _as_data(self.hit.chunk.text)
+
+    @property
+    def kind(self) -> str:
+        return self.hit.chunk.kind
+
+    @property
+    def title(self) -> str:
+        return _attr(self.hit.chunk.title)
+
+    @property
+    def section(self) -> str:
+        return _attr(self.hit.chunk.section or "")
+
+
+class GenerativeAnswerer:
+    def __init__(self, settings: Settings, grounded: GroundedAnswerer, model: BaseChatModel, verifier: Verifier,
+                 backend: str) -> None:
+        self.settings = settings
+        self.grounded = grounded
+        self.model = model
+        self.verifier = verifier
+        self.backend = backend
+
+    def answer(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Answer:
+        return final_answer(self.stream(query, scope, hits))
+
+    def stream(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Iterator[StreamEvent]:
+        hits = self.grounded.retrieve(query, scope) if hits is None else hits
+        passing = self.grounded.passing(hits)
+        if not passing:  # an empty context never reaches the model
+            declined = self.grounded.decline(query, scope, hits)
+            yield StreamEvent("delta", declined.answer)
+            yield StreamEvent("final", answer=declined)
+            return
+        sources = number_sources(passing)
+        parts: list[str] = []
+        try:
+            for chunk in self.model.stream(self.messages(query, sources)):
+                text = _chunk_text(chunk)
+                if text:
+                    parts.append(text)
+                    yield StreamEvent("delta", text)
+        except Exception as exc:  # noqa: BLE001 - every backend failure becomes the grounded fallback
+            notice = render("answer/notices/llm_unavailable.txt", root=self.settings.prompts_dir,
+                            backend=self.backend, error=_short(exc))
+            yield StreamEvent("final", answer=self.fallback(query, passing, notice))
+            return
+        yield StreamEvent("final", answer=self.finish(query, "".join(parts), sources, passing))
+
+    def messages(self, query: str, sources: list[Source]) -> list[BaseMessage]:
+        root = self.settings.prompts_dir
+        not_covered = render("answer/notices/not_covered.txt", root=root)
+        system = render("answer/system.txt", root=root, not_covered=not_covered,
+                        max_sentences=self.settings.answer_max_sentences + 2)
+        user = render("answer/user.txt", root=root, sources=sources, question=query)
+        return [SystemMessage(system), HumanMessage(user)]
+
+    def finish(self, query: str, raw: str, sources: list[Source], passing: list[Hit]) -> Answer:
+        """Verify the model's text; keep what the sources support or fall back to the grounded answer."""
+        root = self.settings.prompts_dir
+        if not raw.strip():
+            notice = render("answer/notices/llm_unavailable.txt", root=root, backend=self.backend,
+                            error="it returned an empty answer")
+            return self.fallback(query, passing, notice)
+        verification = self.verifier.verify(raw, {s.n: s.hit.chunk.text for s in sources})
+        if not verification.kept:
+            if _says_not_covered(raw, render("answer/notices/not_covered.txt", root=root)):
+                notice = render("answer/notices/model_not_covered.txt", root=root)
+            else:
+                notice = render("answer/notices/unverified.txt", root=root, dropped=len(verification.dropped),
+                                total=len(verification.checks))
+            return self.fallback(query, passing, notice)
+        return self.verified_answer(query, verification, sources)
+
+    def verified_answer(self, query: str, verification: Verification, sources: list[Source]) -> Answer:
+        by_n = {s.n: s for s in sources}
+        citations = [to_citation(by_n[n].hit, n) for n in sorted(verification.cited_numbers)]
+        notice = None
+        if verification.dropped:
+            notice = render("answer/notices/dropped.txt", root=self.settings.prompts_dir,
+                            dropped=len(verification.dropped))
+        return Answer(answer=verification.answer, declined=False, citations=citations, backend=self.backend,
+                      citation_precision=verification.citation_precision, notice=notice, query=query)
+
+    def fallback(self, query: str, passing: list[Hit], notice: str) -> Answer:
+        return replace(grounded_answer(self.grounded, query, passing), notice=notice)
+
+
+def grounded_answer(grounded: GroundedAnswerer, query: str, passing: list[Hit]) -> Answer:
+    """The grounded answer from already-passing hits; every sentence is verbatim, so precision is 1.0."""
+    answer = grounded.compose(query, passing)
+    return replace(answer, backend="grounded", citation_precision=1.0)
+
+
+def number_sources(hits: list[Hit]) -> list[Source]:
+    return [Source(n, hit, any(is_instruction(s.text) for s in split_sentences(hit.chunk.text)))
+            for n, hit in enumerate(hits, start=1)]
+
+
+def final_answer(events: Iterator[StreamEvent]) -> Answer:
+    """Drain a stream and return its final answer."""
+    answer = None
+    for event in events:
+        if event.kind == "final":
+            answer = event.answer
+    if answer is None:  # pragma: no cover - every stream ends with a final event
+        raise RuntimeError("answer stream ended without a final answer")
+    return answer
+
+
+class Responder:
+    """One conversational turn: rewrite -> retrieve (+ carried passages) -> answer -> persist and log."""
+
+    def __init__(self, settings: Settings, grounded: GroundedAnswerer, generator: GenerativeAnswerer | None,
+                 conversations: ConversationStore, model_label: str | None = None,
+                 config_notice: str | None = None) -> None:
+        self.settings = settings
+        self.grounded = grounded
+        self.generator = generator
+        self.conversations = conversations
+        self.model_label = model_label
+        self.config_notice = config_notice  # the configured backend could not be built
+
+    def stream(self, question: str, scope: Scope, conversation_id: str | None = None) -> Iterator[StreamEvent]:
+        started = time.perf_counter()
+        questions, queries, carried_ids = (self.conversations.history(conversation_id) if conversation_id
+                                           else ([], [], []))
+        model = self.generator.model if self.generator else None
+        turn = rewrite(question, queries, questions, model=model, prompts_dir=self.settings.prompts_dir)
+        hits = self.grounded.retrieve(turn.query, scope)
+        hits = carry_over(self.settings, self.grounded.retriever, turn.query, hits, carried_ids, scope)
+        answer: Answer | None = None
+        for event in self._answer_events(turn.query, scope, hits):
+            if event.kind == "final":
+                answer = event.answer
+            else:
+                yield event
+        assert answer is not None
+        answer = replace(answer, query=turn.query)
+        if self.config_notice and not answer.notice:
+            answer = replace(answer, notice=self.config_notice)
+        answer = self._record(question, answer, turn.method, conversation_id, started)
+        yield StreamEvent("final", answer=answer)
+
+    def _answer_events(self, query: str, scope: Scope, hits: list[Hit]) -> Iterator[StreamEvent]:
+        if self.generator is not None:
+            yield from self.generator.stream(query, scope, hits)
+            return
+        passing = self.grounded.passing(hits)
+        answer = grounded_answer(self.grounded, query, passing) if passing else self.grounded.decline(query, scope, hits)
+        yield StreamEvent("delta", answer.answer)
+        yield StreamEvent("final", answer=answer)
+
+    def _record(self, question: str, answer: Answer, method: str, conversation_id: str | None,
+                started: float) -> Answer:
+        """Persist the turn and log the exchange; a storage failure costs a notice, not the answer."""
+        try:
+            if conversation_id:
+                self.conversations.append_turn(conversation_id, question, answer)
+            model = self.model_label if answer.backend != "grounded" else None
+            self.conversations.log(Exchange(question, answer, model, int((time.perf_counter() - started) * 1000),
+                                            method, conversation_id))
+        except sqlite3.Error as exc:
+            note = f"This answer could not be saved ({_short(exc)})."
+            return replace(answer, notice=f"{answer.notice} {note}" if answer.notice else note)
+        return answer
+
+
+def _chunk_text(chunk: BaseMessage) -> str:
+    content = chunk.content
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+
+
+def _as_data(text: str) -> str:
+    """Source text cannot close or open its own <source> wrapper."""
+    return text.replace("</source", "&lt;/source").replace("<source", "&lt;source")
+
+
+def _attr(text: str) -> str:
+    return " ".join(text.replace('"', "'").replace("<", "&lt;").split())
+
+
+def _says_not_covered(raw: str, sentence: str) -> bool:
+    squash = lambda s: " ".join(s.lower().replace("’", "'").split()).strip(" .")  # noqa: E731
+    return squash(sentence) in squash(raw)
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    name = exc.__class__.__name__
+    text = text if text.startswith(name) else f"{name}: {text}"
+    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
