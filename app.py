@@ -431,7 +431,8 @@ def knowledge_tab(a: Assistant) -> None:
                    + ", ".join(info["stale_documents"]), icon=":material/history:")
     rows = ui.document_rows(info["documents"], info["stale_documents"])
     st.dataframe(rows, hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 740))
-    st.caption(f"Index: {info['store']} · embedding model {info['embedding_model']}")
+    st.caption(f"Answers: {a.backend_description} · index: {info['store']} · "
+               f"embedding model {info['embedding_model']}")
 
 
 # -- page ----------------------------------------------------------------------------------------
@@ -494,17 +495,20 @@ def conversation_list(a: Assistant) -> None:
         st.error(st.session_state.pop("chat_error"), icon=":material/error:")
 
 
-def sidebar(a: Assistant, profile: Profile) -> None:
+def sidebar(a: Assistant, profile: Profile) -> Any:
+    """Brand, profile and notices; returns the slot the conversation list is drawn into last,
+    so a conversation started by this run's question is already listed."""
     with st.sidebar:
         st.markdown('<div class="vp-brand">visapath</div>', unsafe_allow_html=True)
         st.caption("Private, offline job-search help for people who need a US work visa.")
         st.markdown(ui.profile_summary_html(profile.name, profile.status_label if profile.status else None,
                                             profile.target_role), unsafe_allow_html=True)
         st.space("small")
-        conversation_list(a)
+        slot = st.container()
         st.divider()
         st.caption(f"Answers: {a.backend_description}")
         st.caption(disclaimer())
+    return slot
 
 
 def main() -> None:
@@ -512,7 +516,7 @@ def main() -> None:
     settings = get_settings()
     rt = runtime(settings.model_dump_json(), settings)
     profile = load_profile(rt.assistant)
-    sidebar(rt.assistant, profile)
+    conversations = sidebar(rt.assistant, profile)
     a = start(rt)
     chat, postings, drafts, prof, knowledge = st.tabs(
         [":material/forum: Chat", ":material/work: Postings", ":material/edit_note: Drafts",
@@ -527,6 +531,8 @@ def main() -> None:
         profile_tab(a, profile)
     with knowledge:
         knowledge_tab(a)
+    with conversations:
+        conversation_list(a)
 
 
 main()

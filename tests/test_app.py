@@ -108,6 +108,27 @@ def test_off_topic_question_is_declined_without_sources(user_env: Settings) -> N
     assert not markdown(at, "vp-card")
 
 
+def test_conversations_are_listed_reopened_and_deleted(user_env: Settings, assistant: Assistant) -> None:
+    at = app()
+    at.chat_input(key="chat_input").set_value("What is the cap-gap extension?").run()
+    at.chat_input(key="chat_input").set_value("When does it end?").run()
+    assert len(at.chat_message) == 4 and not at.exception
+    [conv] = assistant.conversations.list()
+    assert conv.title == "What is the cap-gap extension?"
+    assert at.button(key=f"conv-{conv.id}").label == conv.title  # listed in the same run
+
+    at.button(key="new_chat").click().run()
+    assert len(at.chat_message) == 0 and at.button(key="starter-0")
+
+    fresh = app()  # another session reopens it from SQLite, citations included
+    fresh.button(key=f"conv-{conv.id}").click().run()
+    assert len(fresh.chat_message) == 4
+    assert markdown(fresh, "vp-card") and markdown(fresh, "vp-question")[0].endswith("cap-gap extension?</div>")
+
+    fresh.button(key=f"delete-conv-{conv.id}").click().run()
+    assert assistant.conversations.list() == [] and len(fresh.chat_message) == 0
+
+
 # -- postings -------------------------------------------------------------------------------------
 
 
