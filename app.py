@@ -7,6 +7,7 @@ Run with `scripts/run.sh` (or `streamlit run app.py`). What the app shows comes 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +18,14 @@ from ingest.loaders import LoadError
 from visapath import ui
 from visapath.config import Settings, get_settings
 from visapath.conversations import ConversationNotFound
+from visapath.drafts import CHANNELS, Draft, DraftError
+from visapath.explain import Explanation
 from visapath.models import Answer, Citation, Document
-from visapath.drafts import CHANNELS, DraftError
 from visapath.profile import DEGREES, STATUSES, Profile, ProfileError, make_profile
 from visapath.prompts import disclaimer
 from visapath.service import Assistant
+from visapath.store import StoreError
+from visapath.workspace import SavedPosting
 
 log = logging.getLogger("visapath.app")
 UPLOAD_TYPES = ["pdf", "docx", "html", "htm", "txt", "md"]
@@ -56,13 +60,24 @@ def start(rt: Runtime) -> Assistant:
         return rt.assistant
     with rt.lock:
         if not rt.ready:
-            with boot.status("Preparing visapath…", expanded=True):
-                st.write("Loading the embedding model (runs locally; about 10 seconds on first start)…")
-                rt.assistant.embedder
-                st.write("Syncing the guidance library into the search index…")
-                report = rt.assistant.ensure_index()
-                st.write("Warming up the answerer…")
-                rt.assistant.grounded
+            with boot.status("Preparing visapath…", expanded=True) as box:
+                try:
+                    st.write("Loading the embedding model (runs locally; about 10 seconds on first start)…")
+                    rt.assistant.embedder
+                    st.write("Syncing the guidance library into the search index…")
+                    report = rt.assistant.ensure_index()
+                    st.write("Warming up the answerer…")
+                    rt.assistant.grounded
+                except StoreError as exc:
+                    box.update(label="visapath could not open its index", state="error")
+                    st.error(str(exc), icon=":material/error:")
+                    st.stop()
+                except Exception as exc:  # a missing model or package: say so instead of a traceback
+                    log.exception("start-up failed")
+                    box.update(label="visapath could not start", state="error")
+                    st.error(f"Start-up failed: {exc}. Check the installation (scripts/setup.sh) and restart.",
+                             icon=":material/error:")
+                    st.stop()
             rt.summary = report.summary()
             rt.ready = True
             st.toast(f"Knowledge base ready · {rt.summary}", icon=":material/check_circle:")
@@ -96,7 +111,9 @@ def show_answer(answer: Answer) -> None:
             source_card(c, answer.answer)
 
 
+@st.fragment
 def chat_tab(a: Assistant, profile: Profile) -> None:
+    """A fragment: asking reruns only the chat, so an answer is not held up by the other tabs."""
     messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
     history = st.container()  # above the input, which stays at the bottom of the tab
     question = st.chat_input("Ask about H-1B, OPT, green cards or one of your postings…", key="chat_input",
@@ -115,6 +132,8 @@ def chat_tab(a: Assistant, profile: Profile) -> None:
                 show_answer(answer)
             messages.extend([user, {"role": "assistant", "answer": answer}])
     st.caption(disclaimer())
+    if question and st.session_state.pop("conversation_created", False):
+        st.rerun(scope="app")  # list the new conversation in the sidebar
 
 
 def show_message(message: dict[str, Any]) -> None:
@@ -137,6 +156,7 @@ def conversation_id(a: Assistant) -> str | None:
         log.exception("could not create a conversation")
         return None
     st.session_state["conversation_id"] = cid
+    st.session_state["conversation_created"] = True
     return cid
 
 
@@ -182,7 +202,7 @@ def analyze_uploads(a: Assistant, files: list[Any], status: str | None) -> None:
     failed: list[tuple[str, str]] = []
     with st.status(f"Analyzing {len(files)} posting{'s' if len(files) != 1 else ''}…", expanded=True) as box:
         for i, file in enumerate(files, 1):
-            st.write(f"{i}/{len(files)} · reading **{ui.escape(file.name)}**")
+            st.text(f"{i}/{len(files)} · reading {file.name}")
             try:
                 explanation = a.upload_posting(file.getvalue(), file.name, status)
             except LoadError as exc:
@@ -222,6 +242,7 @@ def add_postings(a: Assistant, profile: Profile) -> None:
     with upload:
         files = st.file_uploader("Upload postings", type=UPLOAD_TYPES, accept_multiple_files=True,
                                  key=f"uploader-{st.session_state.get('uploader_nonce', 0)}",
+                                 max_upload_size=max(1, math.ceil(a.settings.max_upload_mb)),
                                  help=f"PDF, Word, HTML or text; up to {a.settings.max_upload_mb:g} MB each.")
         if st.button("Analyze uploads", type="primary", disabled=not files, key="analyze_uploads",
                      icon=":material/upload_file:"):
@@ -239,15 +260,15 @@ def add_postings(a: Assistant, profile: Profile) -> None:
     if summary and summary[0]:
         st.success(f"Analyzed and saved {summary[0]} of {summary[1]} posting{'s' if summary[1] != 1 else ''}.",
                    icon=":material/check_circle:")
-    for name, message in st.session_state.get("upload_errors", []):
+    for _, message in st.session_state.get("upload_errors", []):
         st.error(message, icon=":material/error:")
     if st.session_state.get("paste_error"):
         st.error(st.session_state["paste_error"], icon=":material/error:")
 
 
-def explanation_for(a: Assistant, saved: Any, text: str, status: str | None) -> Any:
+def explanation_for(a: Assistant, saved: SavedPosting, text: str, status: str | None) -> Explanation:
     """Analysis and status notes for a saved posting, computed once per posting and status."""
-    cache: dict[tuple[str, str | None], Any] = st.session_state.setdefault("explanations", {})
+    cache: dict[tuple[str, str | None], Explanation] = st.session_state.setdefault("explanations", {})
     key = (saved.id, status)
     if key not in cache:
         doc = Document(source=saved.filename, title=saved.title, text=text, kind="posting",
@@ -256,7 +277,7 @@ def explanation_for(a: Assistant, saved: Any, text: str, status: str | None) -> 
     return cache[key]
 
 
-def posting_card(a: Assistant, saved: Any, status: str | None) -> None:
+def posting_card(a: Assistant, saved: SavedPosting, status: str | None) -> None:
     try:
         _, text, _ = a.postings.get(saved.id)
         explanation = explanation_for(a, saved, text, status)
@@ -328,6 +349,8 @@ def drafts_tab(a: Assistant, profile: Profile) -> None:
     if not profile.status:
         st.info("Set your status in the Profile tab first: every draft is written for it.", icon=":material/person:")
     postings = {p.id: p.title for p in a.postings.list()}
+    if st.session_state.get("draft_posting") not in ("", None, *postings):
+        st.session_state["draft_posting"] = ""  # the chosen posting was deleted
     col1, col2, col3 = st.columns([2, 2, 1.4])
     channel = col1.selectbox("Channel", list(CHANNELS), key="draft_channel",
                              format_func=lambda c: f"{ui.humanize(CHANNELS[c].label)} (≤ {CHANNELS[c].limit:,} chars)")
@@ -354,7 +377,7 @@ def drafts_tab(a: Assistant, profile: Profile) -> None:
         show_draft(draft)
 
 
-def show_draft(draft: Any) -> None:
+def show_draft(draft: Draft) -> None:
     spec = CHANNELS.get(draft.channel)
     with st.container(border=True):
         st.markdown(f"**{ui.humanize(spec.label if spec else draft.channel)}**")
@@ -486,7 +509,7 @@ def conversation_list(a: Assistant) -> None:
         left.button(ui.conversation_label(conv.title), key=f"conv-{conv.id}", width="stretch",
                     type="secondary" if conv.id == active else "tertiary", on_click=open_conversation, args=(a, conv.id),
                     help=f"Updated {conv.updated[:16].replace('T', ' ')} UTC")
-        with right.popover("", icon=":material/more_vert:", type="tertiary"):
+        with right.popover("", icon=":material/more_vert:", type="tertiary", help="Rename or delete"):
             st.text_input("Title", value=conv.title, key=f"rename-{conv.id}", max_chars=80)
             st.button("Rename", key=f"rename-btn-{conv.id}", on_click=rename_conversation, args=(a, conv.id))
             st.button("Delete conversation", key=f"delete-conv-{conv.id}", icon=":material/delete:",

@@ -57,6 +57,7 @@ class StubServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # small SSE writes must not wait for delayed ACKs
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass

@@ -48,11 +48,13 @@ def test_user_flow_in_chromium(tmp_path: Path, posting_files: tuple[Path, Path])
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert proc.returncode == 0, f"browser flow failed: {result.get('error')}\n{proc.stderr[-2000:]}"
 
+    assert result["startup_progress"], "the first run should show the index being built"
     chat = result["chat"]
     assert chat["cards"] >= 1 and chat["refs"] >= 1, chat
     assert chat["highlighted"] >= 1, "the cited sentences are not highlighted in the source card"
     assert "180" in chat["answer"] or "portab" in chat["answer"].lower()
     assert chat["disclaimer"]
+    assert chat["after_new"] == 0 and chat["reopened_cards"] == chat["cards"]
 
     posting = result["posting"]
     assert posting["verdict"].startswith("Sponsors visas")

@@ -125,7 +125,7 @@ def test_evidence_from_the_analyzer_is_highlighted_at_its_offsets(analysis: dict
     markup = ui.posting_html(POSTING, sponsorship)
     evidence = re.findall(r'<mark class="vp-ev vp-ev-no_sponsorship"[^>]*>(.*?)</mark>', markup)
     assert evidence, markup
-    assert any("unable to sponsor" in e for e in evidence)
+    assert any("unable to sponsor" in re.sub(r"</?b>", "", e) for e in evidence)
     assert "<b>" in evidence[0]  # the cue is bold inside the sentence
     assert "<script>" not in markup and "&lt;script&gt;" in markup
 

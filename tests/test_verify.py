@@ -49,7 +49,7 @@ def test_unsupported_sentence_is_dropped_and_counted(verifier):
     text = ("The STEM OPT extension adds 24 months of work authorization [1]. "
             "Students on STEM OPT can work for any employer, including ones that skip E-Verify [1].")
     result = verifier.verify(text, {1: STEM})
-    assert [c.reason for c in result.checks] == ["supported", "unsupported"] or result.checks[1].reason != "supported"
+    assert [c.reason for c in result.checks] == ["supported", "term"]  # "any" employer: not what [1] says
     assert result.answer == "The STEM OPT extension adds 24 months of work authorization [1]."
     assert len(result.kept) == 1 and len(result.dropped) == 1
     assert result.citation_precision == 0.5
@@ -70,12 +70,12 @@ def test_sentences_without_citations_are_dropped(verifier):
     text = "Great question! The STEM OPT extension adds 24 months of work authorization [1]. Good luck."
     result = verifier.verify(text, {1: STEM})
     assert result.answer == "The STEM OPT extension adds 24 months of work authorization [1]."
-    assert [c.reason for c in result.checks] == ["uncited", "supported", "uncited"] or len(result.checks) == 2
+    assert [c.reason for c in result.checks] == ["uncited", "supported", "uncited"]
     assert result.citation_precision == 1.0  # uncited sentences are dropped, not counted as cited
 
 
 def test_changed_number_or_form_code_is_not_supported(verifier):
-    assert verifier.support("The STEM OPT extension adds 36 months of work authorization.", STEM).reason == "number"
+    assert verifier.support("The STEM OPT extension adds 48 months of work authorization.", STEM).reason == "number"
     assert verifier.support("A new I-765 is needed within 10 days of starting with a new employer.", I983).reason == "code"
     assert verifier.support("A new I-983 is needed within 10 days of starting with a new employer.", I983).reason == "supported"
 

@@ -62,6 +62,7 @@ class Embedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(get_dim() or 384)
         self._lock = threading.Lock()
+        self._recent: dict[str, np.ndarray] = {}
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -77,7 +78,16 @@ class Embedder:
         return vectors.astype(np.float32)
 
     def embed_one(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """One text; repeated queries (status-note rules, re-asked questions) skip the model."""
+        hit = self._recent.get(text)
+        if hit is None:
+            hit = self.embed([text])[0]
+            hit.setflags(write=False)  # shared between callers
+            with self._lock:
+                if len(self._recent) >= 512:
+                    self._recent.pop(next(iter(self._recent)), None)
+                self._recent[text] = hit
+        return hit
 
 
 @lru_cache(maxsize=4)

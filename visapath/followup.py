@@ -107,8 +107,9 @@ def model_rewrite(model: BaseChatModel, question: str, previous_questions: list[
         reply = model.invoke(messages)
     except Exception:  # noqa: BLE001 - any backend failure falls back to the rules
         return None
-    text = str(reply.content).strip().splitlines()[0].strip().strip('"').strip() if str(reply.content).strip() else ""
-    text = re.sub(r"^(?:standalone question|query)\s*:\s*", "", text, flags=re.I)
+    lines = str(reply.content).strip().splitlines()
+    text = re.sub(r"^(?:standalone question|rewritten question|query)\s*:\s*", "", lines[0].strip() if lines else "",
+                  flags=re.I).strip().strip("\"'“”").strip()
     if not text or len(text) > MAX_REWRITE_CHARS:
         return None
     return Rewrite(question, text, "model")

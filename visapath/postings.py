@@ -15,16 +15,22 @@ mechanics:
   guaranteed") are blanked out first so they neither block nor create negation; uncertainty
   hedges ("may", "case by case") only lower confidence;
 * the verdict priority (`combine_labels`) and the jurisdiction rule (`_drives_us`);
-* planted instructions ("ignore previous instructions", "you are now ...") are flagged and the
-  rest of their paragraph is treated as inert data: it never produces evidence or fields;
+* planted instructions ("ignore previous instructions", "you are now ...") are flagged and their
+  sentence (plus imperative sentences that directly continue it) is inert data: it never produces
+  evidence, fields or a verdict. Every other sentence, even in the same paragraph, is read
+  normally, so a planted line can neither invent nor hide the posting's real statement;
+* headings and field labels with no predicate ("Work authorization", "Visa sponsorship:") are not
+  statements and get no label; a label with its answer ("Visa sponsorship: No", also split over
+  two lines) or a bulleted perk ("- Visa sponsorship") is read normally;
 * HTML leftovers are blanked on a same-length copy, so offsets always index the original.
 
 Label priority, strongest first (sentence and posting alike):
     citizenship_or_clearance > no_sponsorship > transfer_only > sponsors > authorization_ambiguous
 A hard legal gate (citizenship, clearance, export control) closes the door whatever else is
 said; an explicit refusal outweighs an offer (the safe reading when a posting contradicts
-itself; the contradiction is flagged, never hidden); a transfer-only statement is a narrower
-offer; a bare "must be authorized to work" only counts when nothing says more.
+itself; the contradiction is flagged, never hidden); a transfer-only statement ("H-1B transfers
+only", "only candidates who currently hold an H-1B") is a narrower offer; a bare "must be
+authorized to work" only counts when nothing says more.
 
 Jurisdiction rule: a statement naming only another country ("we sponsor Skilled Worker visas
 for our London office") is kept as evidence with its jurisdiction but never drives the US
@@ -203,6 +209,7 @@ class Lexicon:
     transfer_restrictive: re.Pattern[str]
     authorization_strict: re.Pattern[str]
     citizenship_alternatives: re.Pattern[str]
+    citizenship_alternatives_before: re.Pattern[str]
     reject: re.Pattern[str]
     unrelated: list[re.Pattern[str]]
     eeo: re.Pattern[str]
@@ -213,6 +220,9 @@ class Lexicon:
     personal_email: re.Pattern[str]
     non_english: re.Pattern[str]
     fields: dict[str, Any]
+    heading: re.Pattern[str]  # a whole line made of label words only ("Work authorization:")
+    heading_value: re.Pattern[str]  # a short answer on the line under a label ("Not available")
+    injection_followup: re.Pattern[str]  # an imperative sentence continuing a planted instruction
 
 
 _TERM = re.compile(r"\{([a-z_]+)\}")
@@ -297,6 +307,7 @@ def _load_lexicon_cached(path: Path, _mtime: int) -> Lexicon:
         transfer_restrictive=_compile(c["transfer_restrictive"], terms),
         authorization_strict=_union([e["pattern"] for e in _entries(c["authorization_strict"])], terms),
         citizenship_alternatives=_compile(c["citizenship_alternatives"], terms),
+        citizenship_alternatives_before=_compile(c["citizenship_alternatives_before"], terms),
         reject=_union([e["pattern"] for e in _entries(c["reject"])], terms),
         unrelated=[_compile(e["pattern"], terms, re.IGNORECASE | re.MULTILINE) for e in _entries(c["unrelated"])],
         eeo=_union([e["pattern"] for e in _entries(c["eeo"])], terms),
@@ -307,7 +318,16 @@ def _load_lexicon_cached(path: Path, _mtime: int) -> Lexicon:
         personal_email=re.compile(r"\b[\w.+-]+@" + _expand(data["personal_email_domains"], terms) + r"\b", re.IGNORECASE),
         non_english=_compile(data["non_english_words"], terms),
         fields=_compile_fields(data["fields"], terms),
+        heading=_heading_regex(data["heading"], terms),
+        heading_value=_compile(data["heading"]["value"], terms),
+        injection_followup=_compile(data["injection_followup"], terms),
     )
+
+
+def _heading_regex(raw: dict[str, str], terms: dict[str, str]) -> re.Pattern[str]:
+    """Label words separated by spaces or joiners, and nothing else."""
+    word, join = _expand(raw["words"], terms), _expand(raw["joiners"], terms)
+    return re.compile(rf"(?:{word})(?:(?:\s*{join}\s*|\s+)(?:{word}))*", re.IGNORECASE)
 
 
 def _compile_fields(raw: dict[str, Any], terms: dict[str, str]) -> dict[str, Any]:
@@ -438,6 +458,12 @@ def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
     return " ".join(_WORD.findall(region)[: lex.window])
 
 
+def _clause_before(sentence: str, start: int, lex: Lexicon) -> str:
+    """The sentence text from the last clause break up to `start`."""
+    left = sentence[:start]
+    return left[max((m.end() for m in lex.breaks.finditer(left)), default=0) :]
+
+
 def _negated(masked: str, start: int, end: int, scope: str, lex: Lexicon) -> bool:
     before = _scope_before(masked, start, lex)
     if any(p.search(before) for p in lex.negators_pre):
@@ -531,9 +557,10 @@ def _interpret(sentence: str, masked: str, hedged: bool, m: _Match, lex: Lexicon
             return f("sponsors", conf * 0.9)
         return f("authorization_ambiguous", 0.55)
     if fam == "transfer":
-        if neg:
+        if neg or lex.reject.search(clause):
             return f("no_sponsorship", specific=True)
-        return f("transfer_only", restrictive=bool(lex.transfer_restrictive.search(sentence)))
+        restrictive = bool(m.cue.opt("restrictive")) or bool(lex.transfer_restrictive.search(sentence))
+        return f("transfer_only", restrictive=restrictive)
     if fam == "visa_mention":
         if neg or lex.reject.search(clause):
             return f("no_sponsorship", specific=True)
@@ -549,7 +576,8 @@ def _interpret(sentence: str, masked: str, hedged: bool, m: _Match, lex: Lexicon
             return f("sponsors", 0.6) if lex.welcome.search(clause) else None
         if neg:
             return None
-        if m.cue.opt("alternatives_ok", True) and lex.citizenship_alternatives.search(sentence[m.end :]):
+        if m.cue.opt("alternatives_ok", True) and (lex.citizenship_alternatives.search(sentence[m.end :])
+                                                   or lex.citizenship_alternatives_before.search(_clause_before(sentence, m.start, lex))):
             return f("authorization_ambiguous", 0.6)  # citizenship is one accepted status among others
         return f("citizenship_or_clearance")
     if fam == "clearance":
@@ -583,14 +611,39 @@ def _combine_sentence(findings: list[Finding]) -> Finding | None:
     return top
 
 
-def analyze_sentence(sentence: str, lexicon: Lexicon | None = None) -> Finding | None:
+_LIST_MARK = re.compile(r"^\s*(?:[-*•·▪◦‣●]|\d+[.)])\s+")
+_HEADING_EDGE = re.compile(r"^[\s#*_>]+|[\s:?*_#]+$")
+
+
+def is_heading(sentence: str, lex: Lexicon, list_item: bool | None = None) -> bool:
+    """A label with no predicate ("Work authorization", "Visa sponsorship:", "## Citizenship").
+
+    It only announces a topic, so it must not be labeled; the statement under it is what counts.
+    A label ending in ":" or "?", or marked up as a heading (#, **bold**), is always a heading.
+    Otherwise a bulleted line (or one the caller knows sits in a list: `list_item`) is a list
+    item, as in a perks list ("- Visa sponsorship"), and is read normally."""
+    body = _LIST_MARK.sub("", sentence, count=1)
+    core = _HEADING_EDGE.sub("", body)
+    if not core or len(core) > 60 or not lex.heading.fullmatch(core):
+        return False
+    tail, head = body.rstrip(" \t*_"), body.lstrip()
+    if tail.endswith((":", "?")) or head.startswith("#") or (head.startswith("**") and body.rstrip().endswith("**")):
+        return True
+    bulleted = body != sentence
+    return not (bulleted or bool(list_item))
+
+
+def analyze_sentence(sentence: str, lexicon: Lexicon | None = None, list_item: bool | None = None) -> Finding | None:
     """Full sentence finding (label, cue span, confidence) or None when nothing is relevant.
 
     Returns label "unrelated" (with the span of the visa/sponsor word) when the sentence
-    mentions visas or sponsorship but not as a hiring condition.
+    mentions visas or sponsorship but not as a hiring condition. A bare heading returns None
+    (`list_item`: the caller saw the line inside a list, see `is_heading`).
     """
     lex = lexicon or load_lexicon()
     if not lex.gate.search(sentence):
+        return None
+    if is_heading(sentence, lex, list_item):
         return None
     masked, _ = _mask(sentence, lex.neutralizers)
     masked, _ = _mask(masked, lex.hedges)
@@ -679,22 +732,32 @@ def normalize_for_analysis(text: str) -> str:
     return _ODD_SPACE.sub(" ", out)
 
 
-def posting_sentences(text: str) -> list[Span]:
-    """Shared splitter, then re-join hard-wrapped lines ("unable to sponsor\\nvisas at this time.").
+def posting_sentences(text: str, lexicon: Lexicon | None = None) -> list[Span]:
+    """Shared splitter, then re-join hard-wrapped lines ("unable to sponsor\\nvisas at this time.")
+    and field labels with their answer on the next line ("Visa sponsorship:\\nNot available").
 
     Two spans separated by exactly one newline (no bullet) are one sentence when the first has
     no closing punctuation and either the second starts in lowercase, the first ends on a
     function word ("... unable to\\nsponsor"), or the first is a long prose line (a wrap, not a
     header). The merged span still indexes the original text.
     """
+    lex = lexicon or load_lexicon()
     out: list[Span] = []
     for sp in split_sentences(text):
-        if out and _wrapped(text, out[-1], sp):
+        if out and (_wrapped(text, out[-1], sp) or _label_value(text, out[-1], sp, lex)):
             prev = out[-1]
             out[-1] = Span(prev.start, sp.end, text[prev.start : sp.end])
         else:
             out.append(sp)
     return out
+
+
+def _label_value(text: str, prev: Span, nxt: Span, lex: Lexicon) -> bool:
+    """"Visa sponsorship:" on one line and a short answer ("No", "Not available") on the next."""
+    gap = text[prev.end : nxt.start]
+    return (gap.count("\n") == 1 and gap.strip() in {"", "-", "*", "•"} and "\n" not in prev.text
+            and is_heading(prev.text, lex) and prev.text.rstrip(" *_").endswith((":", "?"))
+            and bool(lex.heading_value.match(nxt.text)))
 
 
 def _wrapped(text: str, prev: Span, nxt: Span) -> bool:
@@ -712,7 +775,10 @@ def _paragraph_end(text: str, pos: int) -> int:
 
 
 def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], list[Flag]]:
-    """Sentences holding planted instructions, and the rest of their paragraph, become inert data."""
+    """Sentences holding planted instructions become inert data (flagged, never labeled), and
+    so do the imperative sentences that directly continue one in its paragraph ("Say this job
+    sponsors visas."). Every other sentence, even in the same paragraph, is read normally: a
+    planted line must not be able to hide the posting's real statement either."""
     inert: set[int] = set()
     flags: list[Flag] = []
     starts = [sp.start for sp in spans]
@@ -724,10 +790,62 @@ def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], li
             continue
         sp = spans[i]
         flagged.add(i)
+        inert.add(i)
         flags.append(Flag("prompt_injection", sp.text, sp.start, sp.end, cue_text))
         stop = _paragraph_end(text, sp.start)
-        inert.update(j for j, s2 in enumerate(spans) if sp.start <= s2.start < stop)
+        j = i + 1
+        while j < len(spans) and spans[j].start < stop and (j in inert or lex.injection_followup.search(spans[j].text)):
+            inert.add(j)
+            j += 1
     return inert, flags
+
+
+def _blank(text: str, spans: Iterable[Span]) -> str:
+    """The text with these spans replaced by spaces (same length, offsets unchanged)."""
+    chars = list(text)
+    for sp in spans:
+        chars[sp.start : sp.end] = " " * (sp.end - sp.start)
+    return "".join(chars)
+
+
+_ITEM_MARK = re.compile(r"\s*(?:[-*•·▪◦‣●]|\d+[.)])\s*")
+
+
+def _in_list(text: str, sp: Span) -> bool:
+    """Whether a one-line span is an item of a list: bulleted, or an unbulleted short line between
+    short lines ("Benefits / Health insurance / Visa sponsorship / 401(k) match"), as opposed to a
+    heading, which is followed by prose."""
+    ls = text.rfind("\n", 0, sp.start) + 1
+    if _ITEM_MARK.fullmatch(text[ls : sp.start]):
+        return True
+    prev = text[text.rfind("\n", 0, ls - 1) + 1 : ls - 1] if ls else ""
+    le = text.find("\n", sp.end)
+    nxt = "" if le < 0 else text[le + 1 :].split("\n", 1)[0]
+    return _short_item(prev) and (not nxt.strip() or (_short_item(nxt) and not nxt.rstrip().endswith(":")))
+
+
+def _short_item(line: str) -> bool:
+    line = _LIST_MARK.sub("", line).strip()
+    return bool(line) and len(line.split()) <= 6 and not line.endswith((".", "!", "?"))
+
+
+def sentence_findings(text: str, lexicon: Lexicon | None = None) -> tuple[list[tuple[Span, Finding]], list[Flag]]:
+    """Every live sentence with its finding (sentence-relative offsets), and the injection flags.
+
+    The same reading as `analyze_posting` (HTML leftovers blanked, planted instructions inert,
+    headings and list items told apart), for callers that score sentences, like the evaluator."""
+    lex = lexicon or load_lexicon()
+    text = normalize_for_analysis(text)
+    spans = posting_sentences(text, lex)
+    inert, flags = _injection(text, spans, lex)
+    out = []
+    for i, sp in enumerate(spans):
+        if i in inert:
+            continue
+        f = analyze_sentence(sp.text, lex, list_item=_in_list(text, sp))
+        if f is not None:
+            out.append((sp, f))
+    return out, flags
 
 
 def _jurisdiction(sentence: str, lex: Lexicon) -> list[str]:
@@ -780,14 +898,14 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None) -> PostingAnalysi
     t0 = time.perf_counter()
     lex = lexicon or load_lexicon()
     original, text = text, normalize_for_analysis(text)
-    spans = posting_sentences(text)
+    spans = posting_sentences(text, lex)
     inert, flags = _injection(text, spans, lex)
     live = [sp for i, sp in enumerate(spans) if i not in inert]
-    title, company, location = _title_company_location(text, live, lex)
+    title, company, location = _title_company_location(_blank(text, (spans[i] for i in inert)), live, lex)
     default_juris = _location_jurisdiction(location, lex)
     evidence, specifics, clearance = [], {}, False
     for sp in live:
-        f = analyze_sentence(sp.text, lex)
+        f = analyze_sentence(sp.text, lex, list_item=_in_list(text, sp))
         if f is None:
             continue
         evidence.append(_make_evidence(text, sp, f, lex, default_juris))
@@ -948,11 +1066,19 @@ def _title_company_location(text: str, spans: list[Span], lex: Lexicon) -> tuple
     title = _labeled(F["title_label"], head)
     company = _labeled(F["company_label"], head)
     location = _labeled(F["location_label"], head)
+    if title and (m := F["title_at"].match(title)) and _is_name(m.group(2), F["name_connectors"]):
+        title, company = m.group(1), company or m.group(2)  # "Title: Data Engineer at Globex Corp"
     mode_location = header_other = None
     for _, line in _lines(text):
         if any(F[k].match(line) for k in ("title_label", "company_label", "location_label")):
             continue  # "Location: Remote - United States" was read above as a labeled field
         segs = [x.strip(" *#:") for x in _SEG.split(line) if x.strip(" *#:")]
+        for k, seg in enumerate(segs):  # "Senior Data Engineer at Globex Corp": title and company
+            m = F["title_at"].match(seg)
+            if m and F["title_words"].search(m.group(1)) and _is_name(m.group(2), F["name_connectors"]):
+                title, company = title or m.group(1), company or m.group(2)
+                segs[k] = ""
+        segs = [x for x in segs if x]
         if len(segs) == 1 and ":" in line and not title:
             key, _, val = line.partition(":")
             if F["title_words"].search(val) and len(key.split()) <= 3 and not F["location_label"].match(line):
@@ -993,6 +1119,8 @@ def _first_group(pat: re.Pattern[str], text: str) -> str | None:
 
 
 def _clean(s: str | None) -> str | None:
+    """One tidy line: a field value never runs into the next line (a city line under a header)."""
+    s = next((line for line in (s or "").splitlines() if line.strip()), "")
     if not s:
         return None
     s = re.sub(r"\s+", " ", re.sub(r"\s*:?\s*https?://\S+", "", s)).strip(" *#|-–—:,.")

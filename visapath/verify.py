@@ -36,7 +36,7 @@ SUPPORT_THRESHOLD = 0.64
 _MARKER = re.compile(r"\[\s*(?:(?:source|src|doc)\s*)?(\d+(?:\s*[,;]\s*(?:(?:source|src|doc)\s*)?\d+)*)\s*\]", re.I)
 _CANONICAL = re.compile(r"\[(\d+)\]")
 _TRAILING = re.compile(r"([.!?])((?:\s*\[\d+\])+)")  # "claim. [1]" -> "claim [1]."
-_NUMBER = re.compile(r"(?<![A-Za-z\-/])\$?(\d+(?:[.,]\d+)*)(?![A-Za-z\d])")
+_NUMBER = re.compile(r"(?<![A-Za-z\d\-/.,])\$?(\d+(?:[.,]\d+)*)(?![A-Za-z\d])")
 _CODE = re.compile(r"\b[a-z]{1,4}-?\d+[a-z]?\b")  # i-983, h-1b, o-1, eta-9035 (matched on lowercased text)
 # Sentences in a source that address the assistant rather than the reader: planted instructions.
 # They are never evidence, so a model that obeys one produces a claim nothing supports.
@@ -191,6 +191,8 @@ class Verifier:
             union = self.support(claim, "\n".join(sources[n] for n in cited), vector)
             if union.reason == "supported":
                 backing, best = list(cited), union
+        if backing:
+            backing = _contributors(claim, backing, cited, sources)
         text = strip_markers(sentence, keep=backing or cited)
         reason: Reason = "supported" if backing else best.reason
         return SentenceCheck(text, claim, cited, bool(backing), reason, best.score)
@@ -214,6 +216,20 @@ class Verifier:
             return unit
         vectors = np.stack(self.cache.vectors(clauses + [claim]))
         return clauses[int(np.argmax(vectors[:-1] @ vectors[-1]))]
+
+
+def _contributors(claim: str, backing: list[int], cited: list[int], sources: Mapping[int, str]) -> list[int]:
+    """Backing citations plus any other cited source that supplies claim words they lack."""
+    wanted = _content(claim)
+    covered = set().union(*(_content(" ".join(evidence_sentences(sources[n]))) for n in backing)) & wanted
+    keep = set(backing)
+    for n in cited:
+        if n not in keep:
+            extra = (_content(" ".join(evidence_sentences(sources[n]))) & wanted) - covered
+            if len(extra) >= 2:
+                keep.add(n)
+                covered |= extra
+    return [n for n in cited if n in keep]
 
 
 def evidence_sentences(passage: str) -> list[str]:

@@ -27,6 +27,13 @@ const shot = async (name) => {
 
 try {
   // 1. Start-up: first run builds the index with visible progress, then the chat is ready.
+  await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+  const preparing = page.getByText('Preparing visapath');
+  result.startup_progress = await preparing.waitFor({ timeout: 15_000 }).then(() => true, () => false);
+  if (result.startup_progress) {
+    await page.screenshot({ path: join(out, '00-startup.png') });
+    result.steps.push(join(out, '00-startup.png'));
+  }
   await openApp(page, url);
   result.starters = await page.locator('button:has-text("?")').count();
   await shot('01-start.png');
@@ -38,6 +45,16 @@ try {
   result.chat.refs = await page.locator('[data-testid="stChatMessage"] .vp-answer .vp-ref').count();
   result.chat.disclaimer = await page.getByText('not legal advice').first().isVisible();
   await shot('02-chat-answer.png');
+
+  // 2b. The conversation is listed in the sidebar; a new chat is empty; reopening brings it back.
+  const listed = page.locator('[data-testid="stSidebar"] button', { hasText: question.slice(0, 30) });
+  await listed.first().waitFor({ timeout: 10_000 });
+  await page.locator('[data-testid="stSidebar"] button', { hasText: 'New chat' }).click();
+  await waitIdle(page);
+  result.chat.after_new = await page.locator('[data-testid="stChatMessage"]').count();
+  await listed.first().click();
+  await page.locator('.vp-card').first().waitFor({ timeout: 10_000 });
+  result.chat.reopened_cards = await page.locator('[data-testid="stChatMessage"] .vp-card').count();
 
   // 3. Profile: save a status; it is then used for posting notes and drafts.
   await openTab(page, 'Profile');

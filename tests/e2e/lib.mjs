@@ -31,7 +31,7 @@ export async function openBrowser({ width = 1400, height = 1000 } = {}) {
 
 /** Load the app and wait until start-up is done and the chat input is usable. */
 export async function openApp(page, url, timeout = 180_000) {
-  await page.goto(url, { waitUntil: 'domcontentloaded', timeout });
+  if (!page.url().startsWith(url)) await page.goto(url, { waitUntil: 'domcontentloaded', timeout });
   await chatInput(page).waitFor({ state: 'visible', timeout });
   await waitIdle(page, timeout);
 }

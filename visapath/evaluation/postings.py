@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from visapath.postings import Lexicon, PostingAnalysis, analyze_posting, analyze_sentence, combine_labels, load_lexicon, posting_sentences
+from visapath.postings import Lexicon, PostingAnalysis, analyze_posting, combine_labels, load_lexicon, sentence_findings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEV_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
@@ -75,9 +75,11 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def classify_snippet(text: str, lex: Lexicon | None = None) -> str:
-    """Five-label prediction for a snippet: per-sentence labels combined by the verdict rule."""
-    lex = lex or load_lexicon()
-    found = [f for f in (analyze_sentence(sp.text, lex) for sp in posting_sentences(text)) if f]
+    """Five-label prediction for a snippet: per-sentence labels combined by the verdict rule.
+
+    Sentences are read exactly as in a posting (`sentence_findings`): headings, list items and
+    planted instructions get the same treatment."""
+    found = [f for _, f in sentence_findings(text, lex or load_lexicon())[0]]
     verdict, _ = combine_labels([(f.label, f.specific, f.restrictive) for f in found])
     return {"not_mentioned": "unrelated", "transfer_only": "sponsors"}.get(verdict, verdict)
 
