@@ -23,7 +23,7 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
     """Settings isolated in a temp data dir; keyword arguments override fields."""
 
     def make(**overrides) -> Settings:
-        values = {"data_dir": tmp_path / "data", "_env_file": None}
+        values = {"data_dir": tmp_path / "data", "_env_file": None, "llm_backend": "none"}
         values.update(overrides)
         return Settings(**values)
 
@@ -34,7 +34,7 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
 def kb_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """An Assistant over the real knowledge/ base, indexed once per test session."""
     data = tmp_path_factory.mktemp("kb-data")
-    assistant = Assistant(Settings(data_dir=data, _env_file=None))
+    assistant = Assistant(Settings(data_dir=data, _env_file=None, llm_backend="none"))
     assistant.ensure_index()
     return assistant
 

@@ -120,7 +120,8 @@ def test_ask_cli_json_schema_and_batch(settings_factory, corpus, monkeypatch, ca
     monkeypatch.setattr(common, "_assistant", a)
     assert main(["ask", "--json", "What form is the STEM OPT training plan?"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"answer", "declined", "citations"}
+    assert set(data) == {"answer", "declined", "citations", "backend", "citation_precision"}
+    assert data["backend"] == "grounded" and data["citation_precision"] == 1.0
     assert data["declined"] is False and isinstance(data["answer"], str)
     for c in data["citations"]:
         assert set(c) == {"n", "source", "title", "section", "page", "quote", "score"}

@@ -622,6 +622,22 @@ def test_labels_with_a_value_or_bullet_are_still_read(line: str, expected: str) 
     assert label(line) == expected
 
 
+def test_perk_phrase_without_context_reads_as_a_perk_but_as_a_heading_over_prose() -> None:
+    """"Visa sponsorship" alone is how perks lists read once bullets are lost; over a paragraph it
+    is a heading, and must not contradict the paragraph."""
+    assert label("Visa sponsorship") == "sponsors"
+    assert label("Relocation and visa sponsorship") == "sponsors"
+    a = posting("Data Engineer", "", "Visa Sponsorship", "", "We are unable to sponsor visas for this role.")
+    assert (a.sponsorship.verdict, a.sponsorship.contradiction) == ("no_sponsorship", False)
+    assert len(a.sponsorship.evidence) == 1
+    assert posting("Data Engineer", "", "Relocation and visa sponsorship").sponsorship.verdict == "sponsors"
+
+
+def test_question_label_and_answer_on_one_line() -> None:
+    assert posting("Data Engineer", "Sponsorship? Yes!").sponsorship.verdict == "sponsors"
+    assert posting("Data Engineer", "Visa sponsorship? Not for this role.").sponsorship.verdict == "no_sponsorship"
+
+
 def test_heading_and_value_on_separate_lines_are_read_together() -> None:
     a = posting("Data Engineer", "Visa sponsorship:", "Not available", "", "Relocation:", "Yes")
     assert a.sponsorship.verdict == "no_sponsorship"
@@ -629,6 +645,15 @@ def test_heading_and_value_on_separate_lines_are_read_together() -> None:
     assert ev.sentence == "Visa sponsorship:\nNot available"
     b = posting("Data Engineer", "Visa Sponsorship:", "Yes")
     assert b.sponsorship.verdict == "sponsors"
+    # the answer may be a short phrase, and the label may lack its colon
+    assert posting("Data Engineer", "Sponsorship:", "Not available for this position.").sponsorship.verdict == "no_sponsorship"
+    assert posting("Data Engineer", "VISA SPONSORSHIP", "Available for this role.").sponsorship.verdict == "sponsors"
+    assert posting("Data Engineer", "Work authorization:", "Required").sponsorship.verdict == "authorization_ambiguous"
+    # a bulleted perk is not a label for the next bullet
+    spans = posting_sentences("Benefits\n- Visa sponsorship\n- Not required to relocate")
+    assert [sp.text for sp in spans] == ["Benefits", "Visa sponsorship", "Not required to relocate"]
+    # prose under a heading is not an answer to it
+    assert posting("Data Engineer", "Visa sponsorship", "We have a great office.").sponsorship.verdict == "not_mentioned"
 
 
 def test_unbulleted_perk_list_item_is_not_a_heading() -> None:

@@ -222,6 +222,7 @@ class Lexicon:
     fields: dict[str, Any]
     heading: re.Pattern[str]  # a whole line made of label words only ("Work authorization:")
     heading_value: re.Pattern[str]  # a short answer on the line under a label ("Not available")
+    heading_perk: re.Pattern[str]  # a label naming an offer ("Visa sponsorship") is a perk when nothing says heading
     injection_followup: re.Pattern[str]  # an imperative sentence continuing a planted instruction
 
 
@@ -320,6 +321,7 @@ def _load_lexicon_cached(path: Path, _mtime: int) -> Lexicon:
         fields=_compile_fields(data["fields"], terms),
         heading=_heading_regex(data["heading"], terms),
         heading_value=_compile(data["heading"]["value"], terms),
+        heading_perk=_compile(data["heading"]["perk"], terms),
         injection_followup=_compile(data["injection_followup"], terms),
     )
 
@@ -612,6 +614,7 @@ def _combine_sentence(findings: list[Finding]) -> Finding | None:
 
 
 _LIST_MARK = re.compile(r"^\s*(?:[-*•·▪◦‣●]|\d+[.)])\s+")
+_ITEM_MARK = re.compile(r"\s*(?:[-*•·▪◦‣●]|\d+[.)])\s*")  # the whole prefix of a bulleted line
 _HEADING_EDGE = re.compile(r"^[\s#*_>]+|[\s:?*_#]+$")
 
 
@@ -620,8 +623,9 @@ def is_heading(sentence: str, lex: Lexicon, list_item: bool | None = None) -> bo
 
     It only announces a topic, so it must not be labeled; the statement under it is what counts.
     A label ending in ":" or "?", or marked up as a heading (#, **bold**), is always a heading.
-    Otherwise a bulleted line (or one the caller knows sits in a list: `list_item`) is a list
-    item, as in a perks list ("- Visa sponsorship"), and is read normally."""
+    Otherwise the line's place decides (`list_item`, from `_line_role`): a bulleted line or a list
+    item ("- Visa sponsorship" among perks) is read normally, a line over prose is a heading. With
+    no context, only a label naming an offer ("Relocation and visa sponsorship") reads as a perk."""
     body = _LIST_MARK.sub("", sentence, count=1)
     core = _HEADING_EDGE.sub("", body)
     if not core or len(core) > 60 or not lex.heading.fullmatch(core):
@@ -629,8 +633,9 @@ def is_heading(sentence: str, lex: Lexicon, list_item: bool | None = None) -> bo
     tail, head = body.rstrip(" \t*_"), body.lstrip()
     if tail.endswith((":", "?")) or head.startswith("#") or (head.startswith("**") and body.rstrip().endswith("**")):
         return True
-    bulleted = body != sentence
-    return not (bulleted or bool(list_item))
+    if body != sentence or list_item:
+        return False
+    return list_item is False or not lex.heading_perk.search(core)
 
 
 def analyze_sentence(sentence: str, lexicon: Lexicon | None = None, list_item: bool | None = None) -> Finding | None:
@@ -753,11 +758,12 @@ def posting_sentences(text: str, lexicon: Lexicon | None = None) -> list[Span]:
 
 
 def _label_value(text: str, prev: Span, nxt: Span, lex: Lexicon) -> bool:
-    """"Visa sponsorship:" on one line and a short answer ("No", "Not available") on the next."""
+    """A label on one line ("Visa sponsorship:", "VISA SPONSORSHIP") and a short answer on the
+    next ("No", "Not available for this position."): one statement."""
     gap = text[prev.end : nxt.start]
-    return (gap.count("\n") == 1 and gap.strip() in {"", "-", "*", "•"} and "\n" not in prev.text
-            and is_heading(prev.text, lex) and prev.text.rstrip(" *_").endswith((":", "?"))
-            and bool(lex.heading_value.match(nxt.text)))
+    bulleted = bool(_ITEM_MARK.fullmatch(text[text.rfind("\n", 0, prev.start) + 1 : prev.start]))
+    return (gap.count("\n") <= 1 and gap.strip() in {"", "-", "*", "•"} and "\n" not in prev.text and not bulleted
+            and is_heading(prev.text, lex, list_item=False) and bool(lex.heading_value.match(nxt.text)))
 
 
 def _wrapped(text: str, prev: Span, nxt: Span) -> bool:
@@ -808,20 +814,21 @@ def _blank(text: str, spans: Iterable[Span]) -> str:
     return "".join(chars)
 
 
-_ITEM_MARK = re.compile(r"\s*(?:[-*•·▪◦‣●]|\d+[.)])\s*")
-
-
-def _in_list(text: str, sp: Span) -> bool:
-    """Whether a one-line span is an item of a list: bulleted, or an unbulleted short line between
-    short lines ("Benefits / Health insurance / Visa sponsorship / 401(k) match"), as opposed to a
-    heading, which is followed by prose."""
+def _line_role(text: str, sp: Span) -> bool | None:
+    """Where a line sits: True for a list item (bulleted, or a short line right after a short line
+    and before another or the end of the block: "Benefits / Health insurance / Visa sponsorship /
+    401(k) match"), False for a heading (prose follows it), None when nothing tells."""
     ls = text.rfind("\n", 0, sp.start) + 1
     if _ITEM_MARK.fullmatch(text[ls : sp.start]):
         return True
     prev = text[text.rfind("\n", 0, ls - 1) + 1 : ls - 1] if ls else ""
     le = text.find("\n", sp.end)
-    nxt = "" if le < 0 else text[le + 1 :].split("\n", 1)[0]
-    return _short_item(prev) and (not nxt.strip() or (_short_item(nxt) and not nxt.rstrip().endswith(":")))
+    after = [] if le < 0 else text[le + 1 :].split("\n", 8)[:8]
+    nxt = after[0] if after else ""
+    if _short_item(prev) and (not nxt.strip() or (_short_item(nxt) and not nxt.rstrip().endswith(":"))):
+        return True
+    following = next((line for line in after if line.strip()), "")
+    return False if following and not _short_item(following) else None
 
 
 def _short_item(line: str) -> bool:
@@ -842,7 +849,7 @@ def sentence_findings(text: str, lexicon: Lexicon | None = None) -> tuple[list[t
     for i, sp in enumerate(spans):
         if i in inert:
             continue
-        f = analyze_sentence(sp.text, lex, list_item=_in_list(text, sp))
+        f = analyze_sentence(sp.text, lex, list_item=_line_role(text, sp))
         if f is not None:
             out.append((sp, f))
     return out, flags
@@ -905,7 +912,7 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None) -> PostingAnalysi
     default_juris = _location_jurisdiction(location, lex)
     evidence, specifics, clearance = [], {}, False
     for sp in live:
-        f = analyze_sentence(sp.text, lex, list_item=_in_list(text, sp))
+        f = analyze_sentence(sp.text, lex, list_item=_line_role(text, sp))
         if f is None:
             continue
         evidence.append(_make_evidence(text, sp, f, lex, default_juris))

@@ -29,6 +29,52 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--conversation", metavar="ID", help="continue a saved conversation ('new' starts one)")
     p.set_defaults(func=run)
 
+    c = sub.add_parser("conversations", help="list, show, rename or delete saved conversations")
+    c.add_argument("action", choices=["list", "show", "rename", "delete"], nargs="?", default="list")
+    c.add_argument("id", nargs="?")
+    c.add_argument("title", nargs="?", help="new title (rename)")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=run_conversations)
+
+
+def run_conversations(args: argparse.Namespace) -> int:
+    from visapath.cli.common import assistant
+
+    store = assistant().conversations
+    if args.action == "list":
+        items = store.list()
+        if args.json:
+            print_json([{k: v for k, v in c.to_json().items() if k != "messages"} for c in items])
+        for c in [] if args.json else items:
+            print(f"{c.id}  {c.updated}  {c.title}")
+        if not items and not args.json:
+            print("No saved conversations. Start one with `visapath ask --conversation new \"...\"` or in the app.")
+        return 0
+    if not args.id:
+        print(f"error: `conversations {args.action}` needs a conversation id", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "show":
+            conversation = store.get(args.id)
+            if args.json:
+                print_json(conversation.to_json())
+            else:
+                print(conversation.title)
+                for m in conversation.messages:
+                    print(f"\n{m.role}: {m.content}")
+        elif args.action == "rename":
+            if not args.title:
+                print("error: give the new title", file=sys.stderr)
+                return 2
+            print(store.rename(args.id, args.title).title)
+        else:
+            store.delete(args.id)
+            print(f"deleted {args.id}")
+    except ConversationNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
 
 def run(args: argparse.Namespace) -> int:
     if args.batch:
