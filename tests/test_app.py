@@ -113,6 +113,7 @@ def test_conversations_are_listed_reopened_and_deleted(user_env: Settings, assis
     at.chat_input(key="chat_input").set_value("What is the cap-gap extension?").run()
     at.chat_input(key="chat_input").set_value("When does it end?").run()
     assert len(at.chat_message) == 4 and not at.exception
+    cards = markdown(at, "vp-card")
     [conv] = assistant.conversations.list()
     assert conv.title == "What is the cap-gap extension?"
     assert at.button(key=f"conv-{conv.id}").label == conv.title  # listed in the same run
@@ -123,7 +124,8 @@ def test_conversations_are_listed_reopened_and_deleted(user_env: Settings, assis
     fresh = app()  # another session reopens it from SQLite, citations included
     fresh.button(key=f"conv-{conv.id}").click().run()
     assert len(fresh.chat_message) == 4
-    assert markdown(fresh, "vp-card") and markdown(fresh, "vp-question")[0].endswith("cap-gap extension?</div>")
+    assert markdown(fresh, "vp-card") == cards  # same sources, same highlights
+    assert markdown(fresh, "vp-question")[0].endswith("cap-gap extension?</div>")
 
     fresh.button(key=f"delete-conv-{conv.id}").click().run()
     assert assistant.conversations.list() == [] and len(fresh.chat_message) == 0

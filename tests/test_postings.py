@@ -743,3 +743,15 @@ def test_injection_in_the_header_does_not_become_the_title() -> None:
 )
 def test_general_causes_found_by_the_fourth_blind_set(sentence: str, expected: str) -> None:
     assert label(sentence) == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "We can support H-1B transfers for current H-1B holders, but we are unable to sponsor new H-1B petitions.",
+    "Happy to sponsor H-1B transfers; we cannot file new cap petitions.",
+])
+def test_offer_verb_with_a_transfer_object_is_a_transfer_statement(sentence):
+    from visapath.postings import classify_sentence
+
+    label, (start, end) = classify_sentence(sentence)
+    assert label == "transfer_only"
+    assert "transfer" in sentence[start:end].lower()

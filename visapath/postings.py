@@ -521,6 +521,9 @@ def _collect(sentence: str, lex: Lexicon) -> tuple[list[_Match], list[tuple[int,
             dropped.append((m.start, m.end))
         else:
             kept.append(m)
+    # "support H-1B transfers": an offer verb whose object is a transfer is a transfer statement.
+    transfers = [m for m in kept if m.family == "transfer"]
+    kept = [m for m in kept if not (m.family == "offer" and any(t.start < m.end and m.start < t.end for t in transfers))]
     kept.sort(key=lambda m: (_FAMILY_RANK.get(m.family, 9), -m.cue.confidence, -(m.end - m.start)))
     chosen: list[_Match] = []
     for m in kept:

@@ -53,8 +53,10 @@ try {
   await waitIdle(page);
   result.chat.after_new = await page.locator('[data-testid="stChatMessage"]').count();
   await listed.first().click();
-  await page.locator('.vp-card').first().waitFor({ timeout: 10_000 });
-  result.chat.reopened_cards = await page.locator('[data-testid="stChatMessage"] .vp-card').count();
+  const cards = '[data-testid="stChatMessage"] .vp-card';
+  await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length === n, [cards, result.chat.cards],
+    { timeout: 15_000 }).catch(() => {});
+  result.chat.reopened_cards = await page.locator(cards).count();
 
   // 3. Profile: save a status; it is then used for posting notes and drafts.
   await openTab(page, 'Profile');

@@ -76,11 +76,13 @@ export async function ask(page, question, timeout = 60_000) {
     },
     before, { timeout, polling: 20 },
   );
-  const seconds = (Date.now() - started) / 1000;
+  const finishedAt = Date.now();
+  const seconds = (finishedAt - started) / 1000;
+  await waitIdle(page, timeout);  // then read the finished answer (timing stops at the first card)
   const last = page.locator('[data-testid="stChatMessage"]').last();
   return {
     seconds,
-    finishedAt: Date.now(),
+    finishedAt,
     answer: (await last.locator('.vp-answer').innerText()).trim(),
     cards: await last.locator('.vp-card').count(),
     highlighted: await last.locator('.vp-card mark').count(),
