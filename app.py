@@ -20,7 +20,7 @@ from visapath.config import Settings, get_settings
 from visapath.conversations import ConversationNotFound
 from visapath.drafts import CHANNELS, Draft, DraftError
 from visapath.explain import Explanation
-from visapath.models import Answer, Citation, Document
+from visapath.models import Answer, Document
 from visapath.profile import DEGREES, STATUSES, Profile, ProfileError, make_profile
 from visapath.prompts import disclaimer
 from visapath.service import Assistant
@@ -96,19 +96,10 @@ def load_profile(a: Assistant) -> Profile:
 # -- chat ----------------------------------------------------------------------------------------
 
 
-def source_card(c: Citation, answer: str) -> None:
-    st.markdown(ui.source_card_html(c, ui.cited_sentences(answer, c.n)), unsafe_allow_html=True)
-
-
 def show_answer(answer: Answer) -> None:
-    css = "vp-answer vp-declined" if answer.declined else "vp-answer"
-    st.markdown(f'<div class="{css}">{ui.answer_html(answer.answer)}</div>', unsafe_allow_html=True)
     if answer.notice:
         st.caption(f":material/info: {answer.notice}")
-    if answer.citations:
-        st.markdown(f'<div class="vp-sources-label">Sources ({len(answer.citations)})</div>', unsafe_allow_html=True)
-        for c in answer.citations:
-            source_card(c, answer.answer)
+    st.markdown(ui.answer_block_html(answer), unsafe_allow_html=True)
 
 
 @st.fragment

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from visapath import ui
-from visapath.models import Citation
+from visapath.models import Answer, Citation
 from visapath.postings import LABELS, VERDICTS, analyze_posting
 
 PASSAGE = (
@@ -89,6 +89,26 @@ def test_source_card_shows_heading_meta_and_highlight() -> None:
     assert "\n" not in card  # a blank line would end Streamlit's HTML block
 
 
+def test_answer_block_and_stored_answer_render_the_same() -> None:
+    answer = Answer(answer=ANSWER, declined=False,
+                    citations=[citation(1), citation(2, quote="Registration happens in March. Then a lottery.",
+                                                    source="posting:abc123", title="Posting: Acme", kind="posting")])
+    block = ui.answer_block_html(answer)
+    assert block.count('class="vp-card"') == 2 and "Sources (2)" in block
+    assert "Your saved posting" in block
+    assert marked(block) == [*ui.cited_sentences(ANSWER, 1), "Registration happens in March."]
+    record = {**answer.to_json(extended=True), "query": "q"}
+    [user, restored] = ui.messages_from_records([{"role": "user", "content": "Q?"},
+                                                 {"role": "assistant", "content": answer.answer, "answer": record}])
+    assert user == {"role": "user", "text": "Q?"}
+    assert ui.answer_block_html(restored["answer"]) == block
+
+
+def test_declined_answer_has_no_sources() -> None:
+    block = ui.answer_block_html(Answer(answer="That's outside what I can help with.", declined=True))
+    assert 'class="vp-answer vp-declined"' in block and "vp-card" not in block
+
+
 def test_posting_citation_is_labelled_as_the_users_posting() -> None:
     card = ui.source_card_html(citation(kind="posting", source="posting:abc", title="Posting: Acme"), [])
     assert "Your saved posting" in card and "<mark" not in card
@@ -116,7 +136,7 @@ def test_every_verdict_and_evidence_label_has_its_own_style() -> None:
         assert label in ui.VERDICTS and ui.verdict_style(label).gloss, label
     assert len({ui.verdict_style(v).label for v in VERDICTS}) == len(VERDICTS)
     unknown = ui.verdict_style("something_new")
-    assert unknown.label == "Something new" and unknown.color == "gray"
+    assert unknown.label == "Something new" and unknown.gloss == ""
 
 
 def test_evidence_from_the_analyzer_is_highlighted_at_its_offsets(analysis: dict) -> None:

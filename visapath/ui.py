@@ -20,30 +20,29 @@ from visapath.models import Answer, Citation
 
 @dataclass(frozen=True)
 class VerdictStyle:
-    """How one sponsorship verdict is shown: a short label, a badge colour and a one-line gloss."""
+    """How one sponsorship verdict is shown: a short label, a colour, an icon and a one-line gloss."""
 
     label: str
-    color: str  # an `st.badge` colour name
-    hex: str  # accent colour for cards and evidence marks
-    icon: str  # a Material icon for `st.badge`
+    hex: str  # accent colour for the verdict banner and evidence marks
+    icon: str  # a Material icon for labels (e.g. the posting's expander)
     gloss: str
 
 
 VERDICTS: dict[str, VerdictStyle] = {
-    "sponsors": VerdictStyle("Sponsors visas", "green", "#1a7f37", ":material/verified:",
+    "sponsors": VerdictStyle("Sponsors visas", "#1a7f37", ":material/verified:",
                              "The posting says the employer sponsors work visas."),
-    "transfer_only": VerdictStyle("H-1B transfers only", "orange", "#b35900", ":material/swap_horiz:",
+    "transfer_only": VerdictStyle("H-1B transfers only", "#b35900", ":material/swap_horiz:",
                                   "Only people who already hold an H-1B (a transfer) are considered."),
-    "no_sponsorship": VerdictStyle("No sponsorship", "red", "#c62828", ":material/block:",
+    "no_sponsorship": VerdictStyle("No sponsorship", "#c62828", ":material/block:",
                                    "The posting says the employer will not sponsor a visa."),
-    "citizenship_or_clearance": VerdictStyle("Citizenship or clearance required", "violet", "#6a3fb5",
+    "citizenship_or_clearance": VerdictStyle("Citizenship or clearance required", "#6a3fb5",
                                              ":material/shield:",
                                              "US citizenship, permanent residence or a clearance is required."),
-    "authorization_ambiguous": VerdictStyle("Work authorization unclear", "yellow", "#9a6700", ":material/help:",
+    "authorization_ambiguous": VerdictStyle("Work authorization unclear", "#9a6700", ":material/help:",
                                             "It asks about work authorization without saying whether it sponsors."),
-    "unrelated": VerdictStyle("No sponsorship statement", "gray", "#57606a", ":material/remove:",
+    "unrelated": VerdictStyle("No sponsorship statement", "#57606a", ":material/remove:",
                               "Visa wording appears, but not about sponsoring this role."),
-    "not_mentioned": VerdictStyle("Sponsorship not mentioned", "gray", "#57606a", ":material/remove:",
+    "not_mentioned": VerdictStyle("Sponsorship not mentioned", "#57606a", ":material/remove:",
                                   "The posting does not say whether it sponsors; ask the recruiter."),
 }
 
@@ -53,7 +52,7 @@ def verdict_style(verdict: str | None) -> VerdictStyle:
     key = str(verdict or "not_mentioned")
     if key in VERDICTS:
         return VERDICTS[key]
-    return VerdictStyle(humanize(key), "gray", "#57606a", ":material/remove:", "")
+    return VerdictStyle(humanize(key), "#57606a", ":material/remove:", "")
 
 
 def humanize(token: str) -> str:
@@ -444,6 +443,16 @@ def source_card_html(citation: Citation, sentences: Sequence[str]) -> str:
         f'<div class="vp-card-meta">{meta}</div>'
         f'<div class="vp-passage">{passage}</div></div>'
     )
+
+
+def answer_block_html(answer: Answer) -> str:
+    """An answer with its source cards as one HTML block (one element per message keeps reruns light)."""
+    css = "vp-answer vp-declined" if answer.declined else "vp-answer"
+    parts = [f'<div class="{css}">{answer_html(answer.answer)}</div>']
+    if answer.citations:
+        parts.append(f'<div class="vp-sources-label">Sources ({len(answer.citations)})</div>')
+        parts.extend(source_card_html(c, cited_sentences(answer.answer, c.n)) for c in answer.citations)
+    return f'<div class="vp-answer-block">{"".join(parts)}</div>'
 
 
 def verdict_html(sponsorship: Mapping[str, Any]) -> str:
