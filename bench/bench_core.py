@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.chunking import chunk_document, embedding_text  # noqa: E402
@@ -35,16 +37,15 @@ OBJECTS = ["the prevailing wage level", "a signed training plan", "evidence of t
 TAILS = ["before the start date.", "within ten business days.", "during the interview.", "for every amendment.",
          "when the worksite changes.", "after the lottery results.", "at each extension.", "for the consulate."]
 
-QUESTIONS = [
-    "Can I start my new job before the H-1B transfer is approved?", "How many unemployment days on STEM OPT?",
-    "What is Form I-983?", "Does the master's cap give me a second lottery chance?", "What is cap-gap?",
-    "Who pays the $100,000 H-1B fee?", "Can a Canadian software engineer use TN?", "What is an LCA?",
-    "How long can I stay on H-1B?", "What is the 60-day grace period?", "How does O-1A work?",
-    "Do universities need the lottery?", "What is the E-3 visa?", "How do I ask a recruiter about sponsorship?",
-    "What does 'authorized to work in the US' mean in a posting?", "What is a PERM labor certification?",
-    "Can my H-4 spouse work?", "What are signs of a visa sponsorship scam?", "How do I prepare for ML system design?",
-    "What is the weighted H-1B selection?",
-]
+QUESTION_FILE = PROJECT_ROOT / "tests" / "data" / "retrieval_questions.yaml"
+
+
+def load_questions() -> list[str]:
+    """The retrieval dev questions, shuffled: every timed ask is a question not asked before,
+    so no answer comes from a cache of an earlier identical question."""
+    questions = [item["q"] for item in yaml.safe_load(QUESTION_FILE.read_text(encoding="utf-8"))]
+    random.Random(1).shuffle(questions)
+    return questions
 
 
 def generate_corpus(root: Path, chunks: int, seed: int = 7) -> None:
@@ -88,11 +89,10 @@ def run(size: int, questions: int) -> dict[str, float]:
         ingest_rate = report.embedded / (time.perf_counter() - started)
         a.ensure_index()
         total_chunks = a.store.count()
-        rng = random.Random(1)
-        asks = [QUESTIONS[i % len(QUESTIONS)] for i in range(questions)]
-        rng.shuffle(asks)
-        for q in QUESTIONS[:3]:
-            a.ask(q)  # warm: model, caches, BM25
+        pool = load_questions()
+        warmup, asks = pool[:3], pool[3:3 + questions]
+        for q in warmup:
+            a.ask(q)  # warm: model, BM25 index, topic gate
         latencies = []
         for q in asks:
             t = time.perf_counter()
@@ -111,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = [run(size, args.questions) for size in args.sizes]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"visapath core benchmark ({len(args.sizes)} corpus sizes, {args.questions} warm asks each, "
+    print(f"visapath core benchmark ({len(args.sizes)} corpus sizes, {args.questions} distinct warm asks each, "
           f"{__import__('os').cpu_count()} CPUs)")
     print(f"{'chunks':>8} | {'raw encoder chunks/s':>20} | {'ingest chunks/s':>15} | {'ratio':>5} | "
           f"{'ask p50 ms':>10} | {'ask p95 ms':>10}")

@@ -22,6 +22,8 @@ from visapath.embeddings import Embedder
 from visapath.models import Chunk, Document, SourceKind
 from visapath.store import VectorStore
 
+WRITE_BATCH = 1000  # chunks per Chroma request: few round trips, far below its request limit
+
 Status = Literal["added", "updated", "unchanged", "removed", "failed"]
 
 
@@ -144,7 +146,7 @@ class Indexer:
 
     def _embed_and_write(self, pending: list[_Pending], report: IngestReport, progress: bool,
                          extra: dict[str, Any] | None = None) -> None:
-        """Embed every new chunk in large batches (throughput), then write file by file (atomicity)."""
+        """Embed every new chunk in large batches, then write them in few, file-aligned requests."""
         todo = [c for p in pending for c in p.new]
         vectors: dict[str, Any] = {}
         batch = max(self.embedder.batch_size * 4, 64)
@@ -155,18 +157,33 @@ class Indexer:
                 vectors[chunk.id] = vector
             bar.update(len(part))
         bar.close()
-        for item in pending:
-            new, stale, moved = item.new, item.stale, item.moved
-            meta = {"root": item.root, **(extra or {})}
-            if new:
-                self.store.add(new, np.stack([vectors[c.id] for c in new]), extra=meta)
-            if moved:
-                self.store.update_metadata(moved, extra=meta)
-            self.store.delete(stale)
-            changed = new or stale or moved
-            status: Status = "unchanged" if not changed else ("added" if not item.existing else "updated")
-            report.files.append(FileResult(item.path, item.doc.source, status, chunks=len(item.chunks),
-                                           embedded=len(new), removed=len(stale), warnings=item.doc.warnings))
+        with self.store.batch():
+            group: list[_Pending] = []
+            for item in pending:
+                if group and sum(len(p.new) for p in group) + len(item.new) > WRITE_BATCH:
+                    self._write(group, vectors, extra)
+                    group = []
+                group.append(item)
+                changed = item.new or item.stale or item.moved
+                status: Status = "unchanged" if not changed else ("added" if not item.existing else "updated")
+                report.files.append(FileResult(item.path, item.doc.source, status, chunks=len(item.chunks),
+                                               embedded=len(item.new), removed=len(item.stale),
+                                               warnings=item.doc.warnings))
+            self._write(group, vectors, extra)
+
+    def _write(self, group: list[_Pending], vectors: dict[str, Any], extra: dict[str, Any] | None) -> None:
+        """One request adds the new chunks of several files; then their old chunks go.
+
+        A file's new chunks never straddle two requests, so a failed write leaves no file
+        half-replaced: its old chunks are still there.
+        """
+        new = [(c, {"root": item.root, **(extra or {})}) for item in group for c in item.new]
+        if new:
+            self.store.add([c for c, _ in new], np.stack([vectors[c.id] for c, _ in new]), [m for _, m in new])
+        for item in group:
+            if item.moved:
+                self.store.update_metadata(item.moved, extra={"root": item.root, **(extra or {})})
+        self.store.delete([chunk_id for item in group for chunk_id in item.stale])
 
     def _remove_missing(self, root: str, seen: set[str], owner: str) -> list[FileResult]:
         where = {"$and": [{"root": root}, {"owner": owner}]}

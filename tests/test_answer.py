@@ -89,6 +89,28 @@ def test_scope_filters_postings_by_owner(settings_factory, corpus):
     assert all(h.chunk.kind == "guidance" for h in guidance_only)
 
 
+def test_vector_ranking_of_a_narrow_scope_falls_back_to_chromas_filter(settings_factory, corpus):
+    """Unfiltered neighbours are over-fetched and filtered locally; when the scope is a small
+    slice of the index (one posting among guidance), Chroma's own filter must still find it."""
+    from ingest.loaders import load_text
+
+    (corpus / "visas" / "more.md").write_text(
+        "---\ntitle: More\nsources: []\nlast_reviewed: 2026-11\n---\n"
+        + "".join(f"## Question {i}\nDetail {i} about visa paperwork and filing fees.\n\n" for i in range(6)))
+    a = Assistant(settings_factory(knowledge_dir=corpus, user="alice", candidate_pool=1))
+    a.ingest([corpus])
+    a.explain(load_text("Quillmark Robotics hires perception engineers and sponsors H-1B visas.", owner="alice",
+                        source="q.txt"), save=True)
+    lexical = a.retriever.lexical()
+    assert len(lexical.chunks) > 4  # so the over-fetch (pool * 4) cannot see every chunk
+    query = a.embedder.embed_one("What is Form I-983 for STEM OPT training plans?")
+    ranked = a.retriever._vector_ranked(lexical, query, 1, Scope(kinds=("posting",), owner="alice"))
+    found = [lexical.chunks[lexical.position[i]] for i, _ in ranked]
+    assert [(c.kind, c.owner) for c in found] == [("posting", "alice")] and "Quillmark" in found[0].text
+    unscoped = a.retriever._vector_ranked(lexical, query, 1, Scope())
+    assert lexical.chunks[lexical.position[unscoped[0][0]]].source == "visas/stem-opt.md"
+
+
 def test_langchain_retriever_returns_documents(settings_factory, corpus):
     a = Assistant(settings_factory(knowledge_dir=corpus))
     a.ingest([corpus])

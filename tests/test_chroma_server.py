@@ -13,6 +13,7 @@ import pytest
 
 from ingest.chunking import chunk_document
 from ingest.loaders import load_path
+from ingest import pipeline
 from visapath.service import Assistant
 from visapath.store import StoreError
 
@@ -97,6 +98,8 @@ def test_server_stopping_mid_run_gives_clear_error_and_no_partial_index(server, 
         return original_add(chunks, vectors, extra)
 
     monkeypatch.setattr(a.store, "add", add_then_die)
+    # Small write requests (a file never straddles two), so the server can die between files.
+    monkeypatch.setattr(pipeline, "WRITE_BATCH", 4)
     with pytest.raises(StoreError, match="did not respond.*chroma run"):
         a.ingest([corpus])
 

@@ -43,6 +43,39 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_goes(settings_factory
     assert not any("non-frivolous" in t for t in texts)
 
 
+def test_writes_are_grouped_but_a_file_never_straddles_two_requests(settings_factory, corpus, monkeypatch):
+    from ingest import pipeline
+
+    a = Assistant(settings_factory(knowledge_dir=corpus))
+    requests: list[set[str]] = []
+    original_add = a.store.add
+
+    def recording_add(chunks, vectors, extra=None):
+        requests.append({c.source for c in chunks})
+        return original_add(chunks, vectors, extra)
+
+    monkeypatch.setattr(a.store, "add", recording_add)
+    monkeypatch.setattr(pipeline, "WRITE_BATCH", 3)
+    report = a.ingest([corpus])
+    per_file = {f.source: f.embedded for f in report.files}
+    assert sum(per_file.values()) == a.store.count()
+    for source in per_file:
+        assert sum(source in sources for sources in requests) == 1, f"{source} was split across requests"
+    assert len(requests) == 2  # two files of two chunks: together they exceed a request of three
+    revision = a.store.revision()
+    assert revision >= 1
+
+    monkeypatch.setattr(pipeline, "WRITE_BATCH", 1000)
+    requests.clear()
+    (corpus / "visas" / "new-a.md").write_text("---\ntitle: A\nsources: []\nlast_reviewed: 2026-11\n---\n"
+                                               "## What is A?\nA is a note about E-3 renewals for Australians.\n")
+    (corpus / "visas" / "new-b.md").write_text("---\ntitle: B\nsources: []\nlast_reviewed: 2026-11\n---\n"
+                                               "## What is B?\nB is a note about H-1B1 renewals for Chileans.\n")
+    a.ingest([corpus])
+    assert requests == [{"visas/new-a.md", "visas/new-b.md"}]  # one request for both new files
+    assert a.store.revision() == revision + 1  # and one revision bump for the whole run
+
+
 def test_bad_file_is_reported_and_others_still_ingested(settings_factory, corpus):
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.7\n this is not really a pdf \x00\x01")
     (corpus / "empty.txt").write_text("   \n")

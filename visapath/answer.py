@@ -119,13 +119,13 @@ class GroundedAnswerer:
                if len(span.text) >= MIN_SENTENCE_CHARS and not span.text.endswith(":")]
         if not raw:
             raw = [(hit, Span(0, len(hit.chunk.text), hit.chunk.text)) for hit in hits[:1]]
+        priors = [0.2 * _overlap(query_tokens, span.text) + 0.25 * hit.score + (0.04 if span.start == 0 else 0.0)
+                  for hit, span in raw]
+        keep = self._within_budget([span.text for _, span in raw], priors)
+        raw, priors = [raw[i] for i in keep], [priors[i] for i in keep]
         vectors = self.sentences.vectors([span.text for _, span in raw])
-        cands = []
-        for (hit, span), vec in zip(raw, vectors):
-            overlap = len(query_tokens & set(tokenize(span.text))) / max(len(query_tokens), 1)
-            lead = 0.04 if span.start == 0 else 0.0
-            score = 0.55 * float(vec @ query_vector) + 0.2 * overlap + 0.25 * hit.score + lead
-            cands.append(Candidate(hit, span, score, vec))
+        cands = [Candidate(hit, span, 0.55 * float(vec @ query_vector) + prior, vec)
+                 for (hit, span), prior, vec in zip(raw, priors, vectors)]
         cands.sort(key=lambda c: -c.score)
         best = cands[0].score
         picked: list[Candidate] = []
@@ -141,6 +141,21 @@ class GroundedAnswerer:
             first_use.setdefault(cand.hit.chunk.id, len(first_use))
         picked.sort(key=lambda c: (first_use[c.hit.chunk.id], rank[c.hit.chunk.id], c.span.start))
         return picked
+
+    def _within_budget(self, texts: list[str], priors: list[float]) -> list[int]:
+        """Indices of the sentences worth embedding: those with the best lexical/passage prior,
+        up to the budget. Embedding is the answer's main cost (~8 ms a sentence), and a sentence
+        that neither shares words with the question nor sits in a strong passage rarely wins on
+        meaning alone. The cut ignores the cache, so a question always gets the same answer."""
+        best: dict[str, float] = {}
+        for text, prior in zip(texts, priors):
+            best[text] = max(prior, best.get(text, prior))
+        chosen = set(sorted(best, key=lambda t: -best[t])[:self.settings.answer_sentence_budget])
+        return [i for i, text in enumerate(texts) if text in chosen]
+
+
+def _overlap(query_tokens: set[str], sentence: str) -> float:
+    return len(query_tokens & set(tokenize(sentence))) / max(len(query_tokens), 1)
 
 
 def to_citation(hit: Hit, n: int) -> Citation:

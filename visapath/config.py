@@ -60,6 +60,7 @@ class Settings(BaseSettings):
 
     # Grounded answer shape.
     answer_max_sentences: int = 4
+    answer_sentence_budget: int = 10  # uncached sentences embedded per question (~8 ms each on 2 cores)
 
     # Generative backends (none = grounded answerer only).
     llm_backend: LLMBackend = "none"

@@ -8,7 +8,7 @@ collection's embedding model and chunker are checked, and a revision counter let
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,8 @@ class VectorStore:
         self.chunker = chunker
         self._client = None
         self._collection = None
+        self._batch_depth = 0
+        self._batch_dirty = False
 
     # -- connection -------------------------------------------------------------------------
     @property
@@ -109,6 +111,24 @@ class VectorStore:
     def revision(self) -> int:
         return int(self.metadata().get("revision", 0))
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group writes so the revision is bumped once at the end (each bump is a round trip)."""
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if not self._batch_depth and self._batch_dirty:
+                self._batch_dirty = False
+                self._bump()
+
+    def _changed(self) -> None:
+        if self._batch_depth:
+            self._batch_dirty = True
+        else:
+            self._bump()
+
     def _bump(self) -> None:
         meta = self.metadata()
         meta.update(revision=int(meta.get("revision", 0)) + 1, embedding_model=self.model_name, chunker=self.chunker)
@@ -116,17 +136,22 @@ class VectorStore:
             self.collection.modify(metadata=meta)
 
     # -- writes -------------------------------------------------------------------------------
-    def add(self, chunks: list[Chunk], vectors: np.ndarray, extra: dict[str, Any] | None = None) -> None:
-        """Write chunks in one request, so a failure leaves none of them behind."""
+    def add(self, chunks: list[Chunk], vectors: np.ndarray,
+            extra: dict[str, Any] | Sequence[dict[str, Any]] | None = None) -> None:
+        """Write chunks in one request, so a failure leaves none of them behind.
+
+        `extra` is metadata added to every chunk, or one mapping per chunk.
+        """
         if not chunks:
             return
-        metadatas = [{**c.metadata(), **(extra or {})} for c in chunks]
+        extras = [extra or {}] * len(chunks) if extra is None or isinstance(extra, dict) else list(extra)
+        metadatas = [{**c.metadata(), **e} for c, e in zip(chunks, extras, strict=True)]
         with self._guard("write to the index"):
             self.collection.upsert(
                 ids=[c.id for c in chunks], documents=[c.text for c in chunks],
                 embeddings=[v.tolist() for v in vectors], metadatas=metadatas,
             )
-        self._bump()
+        self._changed()
 
     def update_metadata(self, chunks: list[Chunk], extra: dict[str, Any] | None = None) -> None:
         if not chunks:
@@ -134,14 +159,14 @@ class VectorStore:
         with self._guard("write to the index"):
             self.collection.update(ids=[c.id for c in chunks],
                                    metadatas=[{**c.metadata(), **(extra or {})} for c in chunks])
-        self._bump()
+        self._changed()
 
     def delete(self, ids: list[str]) -> None:
         if not ids:
             return
         with self._guard("delete from the index"):
             self.collection.delete(ids=ids)
-        self._bump()
+        self._changed()
 
     def reset(self) -> None:
         """Drop the collection (for --rebuild); it is recreated with the current settings."""
@@ -194,20 +219,14 @@ class VectorStore:
         matrix = np.concatenate(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
         return chunks, matrix
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[Chunk, float]]:
-        """Nearest chunks with cosine similarity."""
-        total = self.count()
-        if total == 0:
+    def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """IDs of the nearest chunks with cosine similarity (the caller holds the chunk texts)."""
+        if n <= 0:
             return []
         with self._guard("search the index"):
-            got = self.collection.query(
-                query_embeddings=[vector.tolist()], n_results=min(n, total), where=where,
-                include=["documents", "metadatas", "distances"],
-            )
-        return [
-            (Chunk.from_record(i, d, m), 1.0 - float(dist))
-            for i, d, m, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        ]
+            got = self.collection.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
+                                        include=["distances"])
+        return [(i, 1.0 - float(dist)) for i, dist in zip(got["ids"][0], got["distances"][0])]
 
 
 def _short(exc: Exception) -> str:
