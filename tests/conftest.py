@@ -11,7 +11,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from visapath.config import PROJECT_ROOT, Settings  # noqa: E402
+from visapath.cli import common  # noqa: E402
+from visapath.config import PROJECT_ROOT, Settings, get_settings  # noqa: E402
 from visapath.service import Assistant  # noqa: E402
 
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -66,3 +67,15 @@ def corpus(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return root
+
+
+@pytest.fixture
+def cli_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`visapath` commands run against a temp data dir, with a fresh assistant."""
+    data = tmp_path / "cli-data"
+    monkeypatch.setenv("VISAPATH_DATA_DIR", str(data))
+    monkeypatch.delenv("VISAPATH_USER", raising=False)
+    get_settings.cache_clear()
+    monkeypatch.setattr(common, "_assistant", None)
+    yield data
+    get_settings.cache_clear()

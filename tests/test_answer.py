@@ -58,6 +58,17 @@ def test_answer_sentences_cite_verbatim_passages(settings_factory, corpus):
     assert answer.citations[0].section == "When can work for the new employer begin?"
 
 
+def test_sentence_budget_bounds_embedding_and_ignores_the_cache(settings_factory, corpus):
+    a = Assistant(settings_factory(knowledge_dir=corpus, answer_sentence_budget=2))
+    a.ingest([corpus])
+    cache = a.grounded.sentences
+    question = "Can I start working for a new company before my H-1B transfer is approved?"
+    first = a.ask(question)
+    assert not first.declined and 1 <= len(cache._vectors) <= 2  # at most the budget was embedded
+    a.ask("How many days of unemployment are allowed on STEM OPT?")  # other sentences enter the cache
+    assert a.ask(question).answer == first.answer  # the cut ignores what happens to be cached
+
+
 def test_declines_below_relevance_floor_and_off_topic(settings_factory, corpus):
     a = Assistant(settings_factory(knowledge_dir=corpus))
     a.ingest([corpus])

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from visapath.cli import common, main
-from visapath.config import PROJECT_ROOT, get_settings
+from visapath.config import PROJECT_ROOT
 from visapath.drafts import (
     CHANNELS,
     SUBJECT_LIMIT,
@@ -395,17 +395,6 @@ def test_polish_without_an_llm_says_so(settings_factory):
 
 
 # -- CLI ---------------------------------------------------------------------------------------
-
-@pytest.fixture
-def cli_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    data = tmp_path / "cli-data"
-    monkeypatch.setenv("VISAPATH_DATA_DIR", str(data))
-    monkeypatch.delenv("VISAPATH_USER", raising=False)
-    get_settings.cache_clear()
-    monkeypatch.setattr(common, "_assistant", None)
-    yield data
-    get_settings.cache_clear()
-
 
 DRAFT_KEYS = {"channel", "subject", "body", "chars", "citations", "warnings"}
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from visapath.cli import common, main
-from visapath.config import get_settings
+from visapath.cli import main
 from visapath.profile import (
     NO_SPONSORSHIP_NEEDED,
     STATUSES,
@@ -29,18 +28,6 @@ TOKENS = ["none", "f1", "f1-opt", "f1-stem-opt", "h1b", "h4-ead", "l1", "o1", "t
 @pytest.fixture
 def store(settings_factory) -> ProfileStore:
     return ProfileStore(settings_factory())
-
-
-@pytest.fixture
-def cli_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """`visapath` commands run against a temp data dir, with a fresh assistant."""
-    data = tmp_path / "cli-data"
-    monkeypatch.setenv("VISAPATH_DATA_DIR", str(data))
-    monkeypatch.delenv("VISAPATH_USER", raising=False)
-    get_settings.cache_clear()
-    monkeypatch.setattr(common, "_assistant", None)
-    yield data
-    get_settings.cache_clear()
 
 
 def test_statuses_cover_every_token_with_a_label():

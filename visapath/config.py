@@ -60,7 +60,7 @@ class Settings(BaseSettings):
 
     # Grounded answer shape.
     answer_max_sentences: int = 4
-    answer_sentence_budget: int = 10  # uncached sentences embedded per question (~8 ms each on 2 cores)
+    answer_sentence_budget: int = 8  # sentences scored by meaning per question (~8 ms each to embed)
 
     # Generative backends (none = grounded answerer only).
     llm_backend: LLMBackend = "none"
