@@ -63,6 +63,28 @@ def test_hybrid_retrieval_meets_the_recall_target(kb_assistant):
     assert scores["hybrid"].recall_at_5 >= 0.95, scores["hybrid"].misses
 
 
+def test_grounded_answers_cite_the_section_that_answers(kb_assistant):
+    from visapath.evaluation.retrieval import evaluate_answers
+
+    scores = evaluate_answers(kb_assistant.grounded, load_questions(QUESTIONS))
+    assert scores.cited >= 0.9 and scores.lead >= 0.7 and scores.declined <= 0.05, scores
+
+
+def test_a_passage_about_another_visa_class_ranks_below_the_one_asked_about(kb_assistant):
+    """H-1B1 and I-485 passages share the words of an H-1B transfer question, not its rules."""
+    answer = kb_assistant.grounded.answer("Can I change H-1B employers before 180 days?")
+    assert answer.citations[0].source == "visas/h1b-portability.md"
+    assert answer.answer.startswith("No, there is no minimum period in H-1B status")
+
+
+def test_visa_class_families():
+    from visapath.text import same_class_family, visa_classes
+
+    assert visa_classes("I-485 with an I-140 on H-1B or O-1A, then EB-2 NIW") == {"h-1b", "o-1a", "eb-2"}
+    assert same_class_family("o-1", "o-1a") and same_class_family("l-1b", "l-1")
+    assert not same_class_family("h-1b", "h-1b1") and not same_class_family("e-3", "eb-3")
+
+
 def test_stale_documents_are_listed_by_age():
     from datetime import date
 

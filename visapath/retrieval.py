@@ -21,9 +21,10 @@ from visapath.config import Settings
 from visapath.embeddings import Embedder
 from visapath.models import Chunk, Hit, SourceKind
 from visapath.store import VectorStore
-from visapath.text import tokenize
+from visapath.text import codes, same_class_family, tokenize, visa_classes
 
 COSINE_WEIGHT = 0.65
+OTHER_CLASS_PENALTY = 0.08  # a passage about another visa class than the one asked about
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class _LexicalIndex:
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self.token_sets = [set(tokens) for tokens in docs]
+        self.subject_codes = [codes(f"{c.title} {c.section or ''}") for c in chunks]
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         if not self.chunks or not query_tokens:
@@ -86,6 +88,13 @@ class _LexicalIndex:
         total = sum(self.idf.get(t, self.max_idf) for t in distinct)
         found = sum(self.idf[t] for t in distinct if t in self.token_sets[index])
         return found / total if total else 0.0
+
+    def about_other_class(self, asked: set[str], index: int) -> bool:
+        """The question names a visa class (`asked`: its classes and forms) and the passage's title
+        and headings name only other classes or forms ("H-1B" asked; an H-1B1 or I-485 passage
+        found): the text shares the words, not the rules."""
+        subject = self.subject_codes[index]
+        return bool(asked and subject) and not any(same_class_family(q, s) for q in asked for s in subject)
 
 
 class Retriever:
@@ -113,6 +122,7 @@ class Retriever:
             return []
         query_vector = self.embedder.embed_one(query)
         tokens = tokenize(query)
+        asked = codes(query) if visa_classes(query) else set()
         vector_ranked = self._vector_ranked(lexical, query_vector, pool, scope) if mode != "bm25" else []
         bm25_ranked = self._bm25_ranked(lexical, tokens, pool, scope) if mode != "vector" else []
         fused: dict[str, float] = {}
@@ -129,6 +139,8 @@ class Retriever:
                 continue
             cosine = float(lexical.vectors[i] @ query_vector) if lexical.vectors.size else 0.0
             relevance = COSINE_WEIGHT * max(cosine, 0.0) + (1 - COSINE_WEIGHT) * lexical.coverage(tokens, i)
+            if lexical.about_other_class(asked, i):
+                relevance -= OTHER_CLASS_PENALTY
             hit = Hit(lexical.chunks[i], relevance, vector_scores.get(chunk_id, cosine), bm25_scores.get(chunk_id))
             # Single-ranker modes keep that ranker's order, so evaluations compare like with like.
             key = relevance + self.settings.rrf_weight * rrf / top_fused if mode == "hybrid" else rrf

@@ -94,3 +94,23 @@ def tokenize(text: str, drop_stopwords: bool = True) -> list[str]:
     """Lowercase word tokens; keeps hyphenated codes like 'i-983' and 'h-1b' whole."""
     tokens = _TOKEN.findall(text.lower())
     return [t for t in tokens if t not in STOPWORDS] if drop_stopwords else tokens
+
+
+_VISA_CLASS = re.compile(r"(?:h|l|o|e|f|j|m|p|eb)-\d[a-z0-9]*")
+_FORM = re.compile(r"(?:i|ds|eta)-\d+[a-z]?")
+
+
+def visa_classes(text: str) -> set[str]:
+    """Visa classes named in a text ('h-1b', 'h-1b1', 'o-1a', 'eb-2'); form numbers are not classes."""
+    return {t for t in tokenize(text) if _VISA_CLASS.fullmatch(t)}
+
+
+def codes(text: str) -> set[str]:
+    """Visa classes and form numbers ('i-485', 'eta-9035') named in a text."""
+    return {t for t in tokenize(text) if _VISA_CLASS.fullmatch(t) or _FORM.fullmatch(t)}
+
+
+def same_class_family(a: str, b: str) -> bool:
+    """'o-1' and 'o-1a' (or 'l-1' and 'l-1b') name one family; 'h-1b' and 'h-1b1' do not."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short):].isalpha() or a == b

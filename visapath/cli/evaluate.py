@@ -15,7 +15,7 @@ DEV_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="measure retrieval or posting-analysis quality")
     which = p.add_subparsers(dest="target", required=True)
-    r = which.add_parser("retrieval", help="recall@1, recall@5 and MRR for hybrid, vector-only and BM25-only")
+    r = which.add_parser("retrieval", help="recall@1, recall@5 and MRR for hybrid, vector-only and BM25-only; grounded-answer citations")
     r.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     r.add_argument("--misses", action="store_true", help="list questions not answered at rank 1")
     r.set_defaults(func=run_retrieval)
@@ -27,12 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_retrieval(args: argparse.Namespace) -> int:
-    from visapath.evaluation.retrieval import evaluate, format_scores, load_questions
+    from visapath.evaluation.retrieval import (evaluate, evaluate_answers, format_answer_scores, format_scores,
+                                               load_questions)
 
     questions = load_questions(args.questions)
     assistant = ready_assistant(progress=False)
     assistant.ensure_index()
     print(format_scores(evaluate(assistant.retriever, questions), len(questions), show_misses=args.misses))
+    print()
+    print(format_answer_scores(evaluate_answers(assistant.grounded, questions)))
     return 0
 
 

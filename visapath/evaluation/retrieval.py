@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from visapath.answer import GroundedAnswerer
 from visapath.retrieval import Retriever, Scope
 
 MODES = ("hybrid", "vector", "bm25")
@@ -63,6 +64,32 @@ def evaluate(retriever: Retriever, questions: list[Question], modes: tuple[str, 
         n = max(len(questions), 1)
         results.append(ModeScores(mode, r1 / n, r5 / n, rr / n, misses))
     return results
+
+
+@dataclass(frozen=True)
+class AnswerScores:
+    """Does the grounded answer cite the section that answers the question, first or at all?"""
+
+    lead: float
+    cited: float
+    declined: float
+
+
+def evaluate_answers(answerer: GroundedAnswerer, questions: list[Question]) -> AnswerScores:
+    lead = cited = declined = 0
+    for question in questions:
+        answer = answerer.answer(question.q, GUIDANCE)
+        declined += answer.declined
+        hits = [_matches(question, c.source, c.section) for c in answer.citations]
+        lead += bool(hits and hits[0])
+        cited += any(hits)
+    n = max(len(questions), 1)
+    return AnswerScores(lead / n, cited / n, declined / n)
+
+
+def format_answer_scores(scores: AnswerScores) -> str:
+    return (f"grounded answer: first citation is the labeled section {scores.lead:.3f}; "
+            f"any citation {scores.cited:.3f}; declined {scores.declined:.3f}")
 
 
 def format_scores(scores: list[ModeScores], n_questions: int, show_misses: bool = False) -> str:
