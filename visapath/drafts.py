@@ -331,8 +331,8 @@ def _validated(profile: Profile, channel: str, variant: str, role: str | None,
     if channel_spec is None:
         raise DraftError(f"Unknown channel '{channel}'. Use one of: {', '.join(CHANNELS)}.")
     if not profile.status:
-        raise DraftError("Your status is not set. Pass --status (e.g. h1b, f1-stem-opt) or save it with "
-                         "`visapath profile --status ...`.")
+        raise DraftError("Your status is not set. Choose it in your profile (Profile tab, or "
+                         "`visapath profile --status ...`), or pass --status (e.g. h1b, f1-stem-opt).")
     if variant not in VARIANTS:
         raise DraftError(f"Unknown variant '{variant}'. Use one of: {', '.join(VARIANTS)}.")
     try:
