@@ -8,6 +8,7 @@ message the user can act on instead of a traceback.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +16,10 @@ from pathlib import Path
 import yaml
 
 from visapath.models import Document, SourceKind
+
+# pypdf logs its repairs of damaged files ("EOF marker not found") as warnings; the loader turns
+# an unreadable file into one LoadError, so those lines would only be noise on the console.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}

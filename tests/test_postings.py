@@ -583,6 +583,18 @@ def test_company_never_swallows_the_next_line(text: str) -> None:
         assert value is None or ("\n" not in value and "\r" not in value)
 
 
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Senior ML Engineer at Acme. We are unable to sponsor visas.", "Acme"),
+        ("You will join Globex Corp. Our team builds search.", "Globex Corp"),
+        ("Data scientist at Initech Inc. Labs. Hybrid in Austin, TX.", "Initech Inc. Labs"),
+    ],
+)
+def test_company_stops_at_the_end_of_its_sentence(text: str, company: str) -> None:
+    assert analyze_posting(text).company == company
+
+
 def test_labeled_fields_take_one_line_only() -> None:
     a = analyze_posting("Title: Senior Data Engineer at Globex Corp\nAustin\n\nWe build supply-chain software.")
     assert (a.title, a.company, a.location) == ("Senior Data Engineer", "Globex Corp", "Austin")

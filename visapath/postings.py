@@ -1115,7 +1115,25 @@ def _title_company_location(text: str, spans: list[Span], lex: Lexicon) -> tuple
         location = m.group(1) if m else mode_location
     elif len(location) > 40 and (m := F["location_city_state"].search(location)):
         location = m.group(1)  # "Where: Sacramento, CA -- a long description" -> "Sacramento, CA"
-    return _clean(title), _clean(company), _clean(location)
+    return _clean(title), _clean(_until_sentence_end(company)), _clean(location)
+
+
+_ABBREVIATIONS = {"inc", "corp", "co", "ltd", "llc", "bros", "st", "jr", "intl"}
+_SENTENCE_STARTS = {"we", "our", "you", "your", "the", "this", "it", "they", "a", "an", "in", "as", "join", "and"}
+
+
+def _until_sentence_end(name: str | None) -> str | None:
+    """A name never runs past its sentence: "at Acme. We are..." -> "Acme", "Globex Corp. Our team"
+    -> "Globex Corp."; "Initech Inc. Labs" keeps its abbreviation."""
+    if not name:
+        return name
+    for m in re.finditer(r"\.\s+", name):
+        words, after = name[:m.start()].split(), name[m.end():].split()
+        if not words or words[-1].lower() not in _ABBREVIATIONS:
+            return name[:m.start()]
+        if after and after[0].lower() in _SENTENCE_STARTS:
+            return name[:m.start() + 1]
+    return name
 
 
 def _labeled(pat: re.Pattern[str], text: str) -> str | None:
