@@ -16,13 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ingest.chunking import chunk_document, embedding_text  # noqa: E402
 from ingest.loaders import load_path  # noqa: E402
+from visapath.cli.evaluate import DEFAULT_QUESTIONS  # noqa: E402
 from visapath.config import PROJECT_ROOT, Settings  # noqa: E402
+from visapath.evaluation import retrieval as retrieval_eval  # noqa: E402
 from visapath.service import Assistant  # noqa: E402
 
 SUBJECTS = ["The H-1B petition", "A STEM OPT student", "The employer", "An L-1B transferee", "The TN professional",
@@ -37,13 +37,10 @@ OBJECTS = ["the prevailing wage level", "a signed training plan", "evidence of t
 TAILS = ["before the start date.", "within ten business days.", "during the interview.", "for every amendment.",
          "when the worksite changes.", "after the lottery results.", "at each extension.", "for the consulate."]
 
-QUESTION_FILE = PROJECT_ROOT / "tests" / "data" / "retrieval_questions.yaml"
-
-
 def load_questions() -> list[str]:
     """The retrieval dev questions, shuffled: every timed ask is a question not asked before,
     so no answer comes from a cache of an earlier identical question."""
-    questions = [item["q"] for item in yaml.safe_load(QUESTION_FILE.read_text(encoding="utf-8"))]
+    questions = [q.q for q in retrieval_eval.load_questions(DEFAULT_QUESTIONS)]
     random.Random(1).shuffle(questions)
     return questions
 

@@ -159,11 +159,13 @@ class Indexer:
         bar.close()
         with self.store.batch():
             group: list[_Pending] = []
+            size = 0
             for item in pending:
-                if group and sum(len(p.new) for p in group) + len(item.new) > WRITE_BATCH:
+                if group and size + len(item.new) > WRITE_BATCH:
                     self._write(group, vectors, extra)
-                    group = []
+                    group, size = [], 0
                 group.append(item)
+                size += len(item.new)
                 changed = item.new or item.stale or item.moved
                 status: Status = "unchanged" if not changed else ("added" if not item.existing else "updated")
                 report.files.append(FileResult(item.path, item.doc.source, status, chunks=len(item.chunks),
@@ -177,12 +179,13 @@ class Indexer:
         A file's new chunks never straddle two requests, so a failed write leaves no file
         half-replaced: its old chunks are still there.
         """
-        new = [(c, {"root": item.root, **(extra or {})}) for item in group for c in item.new]
+        metas = [{"root": item.root, **(extra or {})} for item in group]
+        new = [(c, meta) for item, meta in zip(group, metas) for c in item.new]
         if new:
             self.store.add([c for c, _ in new], np.stack([vectors[c.id] for c, _ in new]), [m for _, m in new])
-        for item in group:
+        for item, meta in zip(group, metas):
             if item.moved:
-                self.store.update_metadata(item.moved, extra={"root": item.root, **(extra or {})})
+                self.store.update_metadata(item.moved, extra=meta)
         self.store.delete([chunk_id for item in group for chunk_id in item.stale])
 
     def _remove_missing(self, root: str, seen: set[str], owner: str) -> list[FileResult]:

@@ -113,4 +113,4 @@ def codes(text: str) -> set[str]:
 def same_class_family(a: str, b: str) -> bool:
     """'o-1' and 'o-1a' (or 'l-1' and 'l-1b') name one family; 'h-1b' and 'h-1b1' do not."""
     short, long = sorted((a, b), key=len)
-    return long.startswith(short) and long[len(short):].isalpha() or a == b
+    return a == b or (long.startswith(short) and long[len(short):].isalpha())
