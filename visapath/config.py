@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +80,14 @@ class Settings(BaseSettings):
     max_upload_mb: float = 10.0
     stale_after_days: int = 365
     user: str = "local"
+
+    # Privacy: the user name becomes folder names and database keys, so its shape is checked.
+    @field_validator("user", mode="before")
+    @classmethod
+    def _valid_user(cls, value: object) -> str:
+        from visapath.identifiers import user_name
+
+        return user_name(None if value is None else str(value))
 
     @property
     def lexicon_path(self) -> Path:
