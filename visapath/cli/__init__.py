@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from visapath.cli import ask, core, draft, evaluate, explain
+from visapath.cli import ask, core, draft, employers, evaluate, explain
 
-COMMANDS = (ask, core, explain, draft, evaluate)
+COMMANDS = (ask, core, explain, draft, evaluate, employers)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,12 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from ingest.loaders import LoadError
+    from visapath.employers.errors import EmployerDataError, WageLookupError
     from visapath.store import StoreError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (StoreError, LoadError) as exc:
+    except (StoreError, LoadError, EmployerDataError, WageLookupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
