@@ -251,3 +251,45 @@ def test_xlsx_stream_reads_rows_in_batches(settings_factory, tmp_path: Path) -> 
     assert original is formats.stage_xlsx
     assert s.kept == 2500 and s.blank == 3
     assert any("rows read" in m for m in seen)
+
+
+def _trim(row) -> list:
+    out = [None if v in ("", None) else str(v) for v in row]
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+@pytest.mark.parametrize("writer", ["openpyxl", "shared-strings"])
+def test_fast_xlsx_reader_agrees_with_openpyxl(tmp_path: Path, writer: str) -> None:
+    """The streaming reader decodes the same rows as openpyxl's read-only mode on both kinds of workbook
+    (inline strings as openpyxl writes them; a shared-string table and date styles as spreadsheet programs do)."""
+    from datetime import date, datetime
+
+    from openpyxl import load_workbook
+
+    from tests.employer_files import write_xlsx_shared
+    from visapath.employers import xlsx
+
+    rows = [lca_row(f"I-200-24001-{i:06d}", "Certified", f"2024-0{1 + i % 9}-1{i % 10}", f"Acme & Sons <{i % 3}>",
+                    wage=str(100000 + i), title="Ingénieur \"ML\"") for i in range(300)]
+    path = tmp_path / "w.xlsx"
+    if writer == "openpyxl":
+        write_xlsx(path, LCA_HEADER, rows, blank_rows=4)
+    else:
+        dates = {i for i, h in enumerate(LCA_HEADER) if h.endswith("_DATE")}
+        write_xlsx_shared(path, LCA_HEADER, ([r[h] for h in LCA_HEADER] for r in rows), dates, blank_rows=4)
+    wb = load_workbook(path, read_only=True, data_only=True)
+
+    def text(v):
+        if isinstance(v, datetime):
+            return v.date().isoformat()
+        if isinstance(v, date):
+            return v.isoformat()
+        return v
+
+    expected = [_trim([text(v) for v in r]) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    wb.close()
+    got = [_trim(r) for r in xlsx.iter_rows(path)]
+    assert got == expected and len(got) == 305
+    assert got[1][LCA_HEADER.index("DECISION_DATE")] == "2024-01-10"
