@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     llm_timeout: float = 60.0
     llm_threads: int = 2
 
+    # Answer evaluation (`visapath eval questions`): the real-question file, read in place, and the
+    # fold used for choices (items whose source_kind matches; the rest is reported as unseen).
+    eval_questions_file: Path = PROJECT_ROOT.parent / "shared" / "eval" / "dev" / "questions.jsonl"
+    eval_tuning_sources: str = "MurthyDotCom"
+
     # Uploads and housekeeping.
     max_upload_mb: float = 10.0
     stale_after_days: int = 365
