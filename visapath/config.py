@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     stale_after_days: int = 365
     user: str = "local"
 
+    # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
+    employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
+    employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
+
     # Privacy: the user name becomes folder names and database keys, so its shape is checked.
     @field_validator("user", mode="before")
     @classmethod
@@ -109,6 +113,20 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "visapath.sqlite3"
+
+    @property
+    def employers_db_path(self) -> Path:
+        return self.employers_db or self.data_dir / "employers.duckdb"
+
+    @property
+    def employer_aliases_path(self) -> Path:
+        """Brand names and the legal names they file under (shipped; users add their own with the CLI)."""
+        return self.lexicon_dir / "employer_aliases.yaml"
+
+    @property
+    def title_soc_path(self) -> Path:
+        """Job-title patterns to a likely SOC code, used when no LCA data suggests one."""
+        return self.lexicon_dir / "title_soc.yaml"
 
     @property
     def uses_chroma_server(self) -> bool:
