@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from visapath import identifiers
+from visapath.datadir import DataDirError, connect_sqlite, unwritable
 from visapath.models import Answer
 
 TITLE_CHARS = 80
@@ -111,12 +113,15 @@ class ConversationStore:
         self.path = Path(path)
         self.owner = owner
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        try:
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:  # unreadable or read-only file: say so, no traceback
+            raise DataDirError(unwritable(self.path, exc)) from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+        db = connect_sqlite(self.path)  # secure_delete: a deleted conversation leaves the file
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys = ON")
         try:
@@ -240,6 +245,10 @@ class ConversationStore:
         return [dict(r) for r in rows]
 
     def _row(self, db: sqlite3.Connection, conversation_id: str) -> sqlite3.Row:
+        try:
+            identifiers.conversation_id(conversation_id)
+        except identifiers.InvalidIdentifier as exc:
+            raise ConversationNotFound(f"There is no conversation '{conversation_id}': {exc}") from None
         row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?",
                          (conversation_id, self.owner)).fetchone()
         if row is None:

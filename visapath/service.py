@@ -16,6 +16,7 @@ from ingest.chunking import ChunkSettings
 from ingest.pipeline import IngestReport, Indexer
 from visapath.answer import GroundedAnswerer
 from visapath.config import Settings, get_settings
+from visapath.datadir import open_private
 from visapath.embeddings import Embedder, get_embedder
 from visapath.advice import notes_for
 from visapath.explain import Explanation
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
+        open_private(self.settings.data_dir)  # 0700/0600 before anything is written; DataDirError if unusable
 
     # -- components (built lazily, once) --------------------------------------------------------
     @cached_property

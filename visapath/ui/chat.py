@@ -76,7 +76,7 @@ def conversation(ctx: AppContext) -> None:
     state.pending_question, state.replace_last = None, False
     with history:
         if state.error:
-            st.error(state.error, icon=":material/error:")
+            st.error(markup.escape_markdown(state.error), icon=":material/error:")
             state.error = None
         if replace and state.turns:
             drop_last_turn(a, state)

@@ -63,7 +63,7 @@ def conversation_list(a: Assistant, chat_page: st.Page, on_chat: bool) -> None:
             st.button("Delete conversation", key=f"delete-conv-{conv.id}", icon=":material/delete:",
                       on_click=delete_conversation, args=(a, conv.id))
     if state.error:
-        st.error(state.error, icon=":material/error:")
+        st.error(markup.escape_markdown(state.error), icon=":material/error:")
         state.error = None
 
 
