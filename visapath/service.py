@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from visapath.drafts import Draft
     from visapath.employers.data import EmployerData
     from visapath.profile import Profile, ProfileStore
+    from visapath.references import GuidanceReferences, SourceInfo
 
 
 class Assistant:
@@ -221,6 +222,24 @@ class Assistant:
 
         return compose(self, channel, **options)
 
+    # -- where a citation comes from (source cards) ----------------------------------------------
+    @cached_property
+    def guidance_references(self) -> "GuidanceReferences":
+        from visapath.references import GuidanceReferences
+
+        return GuidanceReferences(self.settings.knowledge_dir)
+
+    def references(self, source: str) -> "SourceInfo":
+        """Official links and review date of a guidance source; title and company of a saved posting."""
+        from dataclasses import replace
+
+        info = self.guidance_references.get(source)
+        if info.kind == "posting" and info.posting_id:
+            saved = next((p for p in self.postings.list() if p.id == info.posting_id), None)
+            if saved is not None:
+                info = replace(info, company=saved.company or "")
+        return info
+
     # -- status ----------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
         s = self.settings
@@ -245,6 +264,7 @@ class Assistant:
             "llm": self.backend_description,
             "data_dir": str(s.data_dir),
             "stale_documents": stale_documents(docs, s.stale_after_days),
+            "answer_feedback": self.conversations.feedback_counts(),
             "documents": docs,
         }
 
