@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from visapath.conversations import ConversationStore
     from visapath.generate import Responder, StreamEvent
     from visapath.drafts import Draft
+    from visapath.employers.data import EmployerData
     from visapath.profile import Profile, ProfileStore
     from visapath.references import GuidanceReferences, SourceInfo
     from visapath.timeline import Timeline
@@ -160,7 +161,8 @@ class Assistant:
             verifier = Verifier(self.embedder, cache=self.grounded.sentences)
             generator = GenerativeAnswerer(self.settings, self.grounded, model, verifier, self.backend_name)
         label = backend_info(self.settings).model or model_name(model)
-        return Responder(self.settings, self.grounded, generator, self.conversations, label, notice)
+        return Responder(self.settings, self.grounded, generator, self.conversations, label, notice,
+                         data_answerer=self.data_answer)
 
     # -- postings --------------------------------------------------------------------------------
     def explain(self, doc: Document, status: str | None = None, save: bool = False,
@@ -174,7 +176,7 @@ class Assistant:
         notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
                           self.settings.relevance_floor)
         saved = self.postings.save(doc, payload, title=title) if save else None
-        return Explanation(analysis, notes, list(doc.warnings), saved=saved)
+        return Explanation(analysis, notes, list(doc.warnings), saved=saved, filings=self.posting_filings(analysis))
 
     def upload_posting(self, data: bytes, filename: str, status: str | None = None) -> Explanation:
         """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
@@ -192,6 +194,32 @@ class Assistant:
         name = title or "Pasted posting"
         doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt")
         return self.explain(doc, status, save=True, title=title)
+
+    # -- employer filing data (visapath.employers) -----------------------------------------------
+    @cached_property
+    def employers(self) -> "EmployerData":
+        from visapath.employers.data import EmployerData
+
+        return EmployerData(self.settings)
+
+    def data_answer(self, question: str) -> Answer | None:
+        """A chat answer from the imported filing data (citation kind `data`), or None."""
+        from visapath.employers.errors import EmployerDataError
+        from visapath.employers.questions import answer
+
+        try:
+            return answer(self.employers, question, self.settings.knowledge_dir)
+        except EmployerDataError:
+            return None
+
+    def posting_filings(self, analysis: Any) -> dict[str, Any] | None:
+        """The posting company's filing history and its salary's wage level, when data is imported."""
+        from visapath.employers.posting_context import filings_for_posting
+
+        salary = getattr(analysis, "salary", None)
+        return filings_for_posting(self.employers, getattr(analysis, "company", None), getattr(analysis, "title", None),
+                                   getattr(analysis, "location", None),
+                                   salary.annual_min if salary else None, salary.annual_max if salary else None)
 
     # -- recruiter drafts ------------------------------------------------------------------------
     def draft(self, channel: str = "linkedin-message", **options: Any) -> "Draft":
