@@ -369,8 +369,8 @@ def stage(con, path: Path, positions: dict[str, int | None], table: str, header_
                            for k, v, i in zip(ks, vs, inl)])
             if len(pend_l) >= flush_cells:  # one DuckDB statement per ~half a million cells, not per block
                 flush()
-                if on_rows:
-                    on_rows(max(last_row - header_row, 0))
+            if on_rows:
+                on_rows(max(last_row - header_row, 0))
         flush()
     total = max(last_row - header_row, 0)
     # Rows with no cells at all (blank padding) are rows too: the summary counts them as blank.
