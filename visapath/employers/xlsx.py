@@ -163,7 +163,8 @@ class _Sheet:
         return v[:-2] if v.endswith(".0") else v
 
 
-def _letters(i: int) -> str:
+def column_letters(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (a cell reference's column part)."""
     out = ""
     i += 1
     while i:
@@ -211,7 +212,7 @@ def iter_rows(path: Path, columns: list[int] | None = None, width: int | None = 
             yield from _iter_rows_positional(sheet, blocks_all)
             return
         if columns is not None:
-            wanted = "|".join(sorted({_letters(c) for c in columns}, key=lambda x: (-len(x), x)))
+            wanted = "|".join(sorted({column_letters(c) for c in columns}, key=lambda x: (-len(x), x)))
             width = width or (max(columns) + 1 if columns else 0)
         else:
             wanted = "[A-Z]+"
@@ -294,7 +295,7 @@ def stage(con, path: Path, positions: dict[str, int | None], table: str, header_
     import pyarrow as pa
 
     wanted = {c: pos for c, pos in positions.items() if pos is not None}
-    letters_of = {c: _letters(pos) for c, pos in wanted.items()}
+    letters_of = {c: column_letters(pos) for c, pos in wanted.items()}
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {', '.join(f'{c} VARCHAR' for c in positions)})")
     if not wanted:
         return 0
