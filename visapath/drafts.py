@@ -652,6 +652,11 @@ def compose(
     draft = make_draft(profile, channel, posting=posting, role=role, recipient=recipient, variant=variant,
                        citations=citations, polish=polisher, today=today, prompts_dir=settings.prompts_dir)
     draft.warnings.extend(notices)
+    if posting is not None and hasattr(assistant, "filing_hint"):  # the employer's public filings, beside the draft
+        facts = posting_facts(posting)
+        hint = assistant.filing_hint(facts.company, facts.title)
+        if hint:
+            draft.warnings.append(hint)
     return draft
 
 

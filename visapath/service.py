@@ -221,6 +221,12 @@ class Assistant:
                                    getattr(analysis, "location", None),
                                    salary.annual_min if salary else None, salary.annual_max if salary else None)
 
+    def filing_hint(self, company: str | None, title: str | None) -> str | None:
+        """A note for a recruiter draft about the company's LCA filings (None without data or filings)."""
+        from visapath.employers.posting_context import draft_hint
+
+        return draft_hint(self.employers, company, title)
+
     # -- recruiter drafts ------------------------------------------------------------------------
     def draft(self, channel: str = "linkedin-message", **options: Any) -> "Draft":
         """A recruiter draft for the saved profile; options are those of `visapath.drafts.compose`."""
