@@ -26,6 +26,7 @@ from visapath.store import VectorStore
 from visapath.workspace import PostingWorkspace
 
 if TYPE_CHECKING:
+    from ingest.loaders import Limits
     from langchain_core.language_models import BaseChatModel
 
     from visapath.conversations import ConversationStore
@@ -172,18 +173,25 @@ class Assistant:
         saved = self.postings.save(doc, payload) if save else None
         return Explanation(analysis, notes, list(doc.warnings), saved=saved)
 
+    @cached_property
+    def posting_limits(self) -> "Limits":
+        """Size, page, character and inflated-size limits for every posting, however it arrives."""
+        from ingest.loaders import Limits
+
+        return Limits.for_postings(self.settings)
+
     def upload_posting(self, data: bytes, filename: str, status: str | None = None) -> Explanation:
         """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
         from ingest.loaders import load_bytes
 
-        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user,
-                         max_bytes=int(self.settings.max_upload_mb * 1_048_576))
+        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user, limits=self.posting_limits)
         return self.explain(doc, status, save=True)
 
     def paste_posting(self, text: str, status: str | None = None, title: str = "Pasted posting") -> Explanation:
         from ingest.loaders import load_text
 
-        doc = load_text(text, title=title, owner=self.settings.user, source=f"{title}.txt")
+        doc = load_text(text, title=title, owner=self.settings.user, source=f"{title}.txt",
+                        limits=self.posting_limits)
         return self.explain(doc, status, save=True)
 
     # -- recruiter drafts ------------------------------------------------------------------------
