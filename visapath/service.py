@@ -16,7 +16,7 @@ from ingest.chunking import ChunkSettings
 from ingest.pipeline import IngestReport, Indexer
 from visapath.answer import GroundedAnswerer
 from visapath.config import Settings, get_settings
-from visapath.embeddings import Embedder, get_embedder
+from visapath.embeddings import Embedder, encoder_identity, get_embedder
 from visapath.advice import notes_for
 from visapath.explain import Explanation
 from visapath.models import Answer, Document
@@ -48,7 +48,7 @@ class Assistant:
 
     @cached_property
     def store(self) -> VectorStore:
-        return VectorStore(self.settings, self.settings.embedding_model, self.chunking.signature)
+        return VectorStore(self.settings, encoder_identity(self.settings), self.chunking.signature)
 
     @cached_property
     def indexer(self) -> Indexer:
@@ -189,7 +189,7 @@ class Assistant:
         """A recruiter draft for the saved profile; options are those of `visapath.drafts.compose`."""
         from visapath.drafts import compose
 
-        return compose(self, channel, **options)
+        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings, **options)
 
     # -- status ----------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
