@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from visapath import identifiers
 from visapath.models import Answer
 
 TITLE_CHARS = 80
@@ -209,6 +210,10 @@ class ConversationStore:
         return [dict(r) for r in rows]
 
     def _row(self, db: sqlite3.Connection, conversation_id: str) -> sqlite3.Row:
+        try:
+            identifiers.conversation_id(conversation_id)
+        except identifiers.InvalidIdentifier as exc:
+            raise ConversationNotFound(f"There is no conversation '{conversation_id}': {exc}") from None
         row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?",
                          (conversation_id, self.owner)).fetchone()
         if row is None:
