@@ -19,6 +19,9 @@ import pytest
 from visapath import resources
 from visapath.config import PROJECT_ROOT, Settings
 
+# Installing torch and the rest into a fresh virtualenv takes minutes; more on a loaded machine.
+pytestmark = pytest.mark.timeout(1800)
+
 QUESTION = "Can I start working for a new employer before my H-1B transfer is approved?"
 POSTING = (
     "Senior ML Engineer at Example Labs.\n"
@@ -66,7 +69,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = sorted((root / "dist").glob("visapath-*.whl"))
     assert len(wheels) == 1
     _run([sys.executable, "-m", "venv", str(root / "venv")], cwd=root, env=env)
-    pip = [str(root / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [str(root / "venv" / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-compile",
+           "--disable-pip-version-check"]
     _run([*pip, "torch==2.13.0"], cwd=root, env=env)  # the CPU build, pinned: never an unpinned torch
     _run([*pip, str(wheels[0])], cwd=root, env=env)
     return root / "venv" / "bin"
