@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     stale_after_days: int = 365
     user: str = "local"
 
+    # App serving and sign-in (UI). Local by default: scripts/run.sh binds 127.0.0.1. Setting an
+    # address other machines can reach (e.g. 0.0.0.0) requires every visitor to sign in (st.login).
+    serve_address: str | None = None
+    auth_provider: str | None = None  # a provider under [auth.<name>] in .streamlit/secrets.toml; None: [auth]
+
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
     employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
