@@ -15,7 +15,7 @@ from visapath.config import PROJECT_ROOT
 # Rank by module-name prefix (longest prefix wins); a module may import its own rank or lower.
 LAYERS: dict[str, int] = {
     # 0: settings, resources, data types, text utilities, templates
-    "visapath": 0, "visapath.config": 0, "visapath.resources": 0, "visapath.models": 0, "visapath.text": 0,
+    "visapath.config": 0, "visapath.resources": 0, "visapath.models": 0, "visapath.text": 0,
     "visapath.prompts": 0,
     # 1: components over files and models: encoder, vector store, chat-model registry
     "visapath.embeddings": 1, "visapath.store": 1, "visapath.llm": 1,
@@ -27,7 +27,7 @@ LAYERS: dict[str, int] = {
     "visapath.answer": 4, "visapath.advice": 4, "visapath.explain": 4, "visapath.drafts": 4,
     "visapath.profile": 4, "visapath.verify": 4, "visapath.followup": 4, "visapath.generate": 4,
     "visapath.workspace": 4, "visapath.conversations": 4, "visapath.postings": 4, "visapath.evaluation": 4,
-    "visapath.employers": 4,
+    "visapath.employers": 4, "visapath.references": 4,
     # 5: the facade the front ends use
     "visapath.service": 5,
     # 6: front ends
@@ -44,6 +44,8 @@ def _under(name: str, prefix: str) -> bool:
 
 
 def rank(name: str) -> int | None:
+    if name == "visapath":  # the package itself (its __init__ holds the version)
+        return 0
     best = max((p for p in LAYERS if _under(name, p)), key=len, default=None)
     return None if best is None else LAYERS[best]
 
