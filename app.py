@@ -29,6 +29,7 @@ PAGES = [
 
 def main() -> None:
     st.html(markup.APP_CSS)
+    st.html(markup.CHIP_SCRIPT, unsafe_allow_javascript=True)  # [n] chips open their source card
     settings = get_settings()
     identity = sign_in_gate(settings)  # hosted mode: a sign-in page until signed in; no identity, no data
     rt = runtime_for(identity)

@@ -120,6 +120,21 @@ class FileSummary:
 ProgressFn = Callable[[str, float | None, str], None]  # (source, fraction done or None, message)
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Bulk insert through Arrow (DuckDB's executemany runs one statement per row)."""
+    import pyarrow as pa
+
+    if not rows:
+        return
+    cols = list(zip(*rows))
+    batch = pa.table({c: pa.array(list(v), pa.string()) for c, v in zip(columns, cols)})
+    con.register("_rows_batch", batch)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _rows_batch")
+    finally:
+        con.unregister("_rows_batch")
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -261,7 +276,7 @@ class Importer:
             for name, dba in names:
                 legal, folded = split_dba(name)
                 rows.append((name, dba, normalize_name(legal), normalize_name(dba or folded) or None))
-            con.executemany("INSERT INTO _names VALUES (?, ?, ?, ?)", rows)
+            insert_rows(con, "_names", ["employer_name", "trade_name_dba", "employer_norm", "dba_norm"], rows)
         fy = sql_fiscal_year("d_decision")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _new AS
@@ -297,7 +312,7 @@ class Importer:
         feins = con.execute("SELECT DISTINCT employer_fein FROM _new WHERE employer_fein IS NOT NULL").fetchall()
         if feins:
             con.execute("CREATE OR REPLACE TEMP TABLE _feins (raw VARCHAR, fein VARCHAR)")
-            con.executemany("INSERT INTO _feins VALUES (?, ?)", [(f, normalize_fein(f)) for (f,) in feins])
+            insert_rows(con, "_feins", ["raw", "fein"], [(f, normalize_fein(f)) for (f,) in feins])
             con.execute("UPDATE _new SET employer_fein = f.fein FROM _feins f WHERE _new.employer_fein = f.raw")
             con.execute("DROP TABLE _feins")
         self._vintage(summary)
@@ -316,7 +331,8 @@ class Importer:
                            SELECT l.case_number FROM lca l JOIN _new n USING (case_number)
                            WHERE n.decision_date >= l.decision_date)""")
         con.execute("DELETE FROM _new WHERE case_number IN (SELECT case_number FROM lca)")
-        con.execute("INSERT INTO lca SELECT * FROM _new")
+        # Sorted by employer, so a lookup reads the few row groups whose zone maps can hold the name.
+        con.execute("INSERT INTO lca SELECT * FROM _new ORDER BY employer_norm, fiscal_year")
         after = int(con.execute("SELECT count(*) FROM lca").fetchone()[0])
         summary.replaced = before + int(con.execute("SELECT count(*) FROM _new").fetchone()[0]) - after
         con.execute("DROP TABLE _new")
@@ -347,7 +363,7 @@ class Importer:
         valid = "employer_name IS NOT NULL AND TRY_CAST(fiscal_year AS INTEGER) IS NOT NULL"
         names = con.execute(f"SELECT DISTINCT employer_name FROM _typed WHERE {valid}").fetchall()
         con.execute("CREATE OR REPLACE TEMP TABLE _names (employer_name VARCHAR, employer_norm VARCHAR)")
-        con.executemany("INSERT INTO _names VALUES (?, ?)", [(n, normalize_name(n)) for (n,) in names])
+        insert_rows(con, "_names", ["employer_name", "employer_norm"], [(n, normalize_name(n)) for (n,) in names])
         counts = ", ".join(f"TRY_CAST(replace({c}, ',', '') AS INTEGER) AS {c}" for c in HUB_COUNTS)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _new AS SELECT DISTINCT
@@ -446,7 +462,7 @@ class Importer:
                 rows.add((normalize_name(dba), e))
         rows = {r for r in rows if r[0] != r[1]}
         if rows:
-            con.executemany("INSERT INTO employer_names VALUES (?, ?, 'dba')", sorted(rows))
+            insert_rows(con, "employer_names", ["name_norm", "employer_norm", "kind"], [(a, b, "dba") for a, b in sorted(rows)])
 
 
 def vintage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
