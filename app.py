@@ -23,6 +23,7 @@ PAGES = [
     ("visapath/ui/postings.py", "Postings", ":material/work:", "postings"),
     ("visapath/ui/drafts.py", "Drafts", ":material/edit_note:", "drafts"),
     ("visapath/ui/profile.py", "Profile", ":material/person:", "profile"),
+    ("visapath/ui/employers.py", "Employers", ":material/apartment:", "employers"),
     ("visapath/ui/knowledge.py", "Knowledge", ":material/library_books:", "knowledge"),
 ]
 
