@@ -184,6 +184,37 @@ class ConversationStore:
             title = row["title"] if row["title"] != "New conversation" else _title(question)
             db.execute("UPDATE conversations SET updated = ?, title = ? WHERE id = ?", (now, title, conversation_id))
 
+    def pop_last_turn(self, conversation_id: str) -> None:
+        """Remove the last question and its answer (regenerate, edit-and-resend replace them)."""
+        with self._connect() as db:
+            self._row(db, conversation_id)
+            ids = [r["id"] for r in db.execute("SELECT id FROM messages WHERE conversation_id = ? "
+                                                "ORDER BY id DESC LIMIT 2", (conversation_id,))]
+            db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+
+    def set_feedback(self, conversation_id: str, turn: int, value: int | None) -> None:
+        """Thumbs up (1), down (0) or none on the answer of turn `turn` (0-based), kept with it."""
+        if value not in (0, 1, None):
+            raise ValueError("Feedback is 1 (helpful), 0 (not helpful) or None.")
+        with self._connect() as db:
+            self._row(db, conversation_id)
+            rows = db.execute("SELECT id, answer_json FROM messages WHERE conversation_id = ? AND role = 'assistant' "
+                              "ORDER BY id", (conversation_id,)).fetchall()
+            if not 0 <= turn < len(rows):
+                raise ConversationNotFound(f"Conversation '{conversation_id}' has no answer {turn + 1}.")
+            record = json.loads(rows[turn]["answer_json"] or "{}")
+            record["feedback"] = value
+            db.execute("UPDATE messages SET answer_json = ? WHERE id = ?", (json.dumps(record), rows[turn]["id"]))
+
+    def feedback_counts(self) -> dict[str, int]:
+        """How this user rated answers: {"helpful": n, "not_helpful": m}."""
+        with self._connect() as db:
+            rows = db.execute("SELECT m.answer_json FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                              "WHERE c.owner = ? AND m.role = 'assistant' AND m.answer_json LIKE '%\"feedback\"%'",
+                              (self.owner,)).fetchall()
+        values = [json.loads(r["answer_json"]).get("feedback") for r in rows]
+        return {"helpful": values.count(1), "not_helpful": values.count(0)}
+
     def history(self, conversation_id: str) -> tuple[list[str], list[str], list[str]]:
         """Earlier user questions, their standalone queries, and the chunk ids the last answer cited."""
         conv = self.get(conversation_id)

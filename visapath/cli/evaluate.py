@@ -8,8 +8,9 @@ from pathlib import Path
 
 from visapath.cli.common import ready_assistant
 from visapath.config import PROJECT_ROOT
+from visapath.resources import resource_path
 
-DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "retrieval_questions.yaml"
+DEFAULT_QUESTIONS = resource_path("tests/data/retrieval_questions.yaml")  # shipped in the wheel too
 DEV_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
 
 
