@@ -56,15 +56,18 @@ def _best_time(fn: Callable[[], None], runs: int = 3) -> float:
 
 @pytest.mark.parametrize("case", list(ADVERSARIAL))
 def test_loading_and_chunking_grow_linearly(case: str):
-    """From 10x to 100x the base size, time grows about 10x; quadratic would be 100x."""
+    """From 10x to 100x the base size, time grows about 10x; quadratic would be 100x.
+
+    The bound leaves room for cache effects at 1 MB inputs and for a busy machine (best of 5).
+    """
     name, make = ADVERSARIAL[case]
     base = 10_000
     times = {}
     for factor in (10, 100):
         data = make(base * factor).encode()
-        times[factor] = max(_best_time(lambda: _load_and_chunk(data, name)), 1e-4)
+        times[factor] = max(_best_time(lambda: _load_and_chunk(data, name), runs=5), 1e-4)
     growth = times[100] / times[10]
-    assert growth < 40, f"{case}: 10x more input took {growth:.0f}x the time ({times})"
+    assert growth < 60, f"{case}: 10x more input took {growth:.0f}x the time ({times})"
 
 
 def test_html_text_matches_what_a_reader_sees():
