@@ -6,9 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from visapath.cli import ask, core, draft, evaluate, explain
+from visapath.cli import ask, core, draft, evaluate, explain, train
 
-COMMANDS = (ask, core, explain, draft, evaluate)
+COMMANDS = (ask, core, explain, draft, evaluate, train)
 
 
 def build_parser() -> argparse.ArgumentParser:

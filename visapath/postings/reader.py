@@ -1,4 +1,8 @@
 """The whole-posting reader: segmentation, sentence reading, verdict and fields in one pass.
+
+Each live sentence is read by the rules (`read_sentence`); the sentences that pass the lexicon's
+gate are then labelled by the learned classifier in one embedding batch (`classifier`), which
+keeps the rules' evidence spans and hard gates. `classifier=None` reads with the rules alone.
 """
 
 from __future__ import annotations
@@ -14,10 +18,27 @@ from visapath.postings.remote import _remote
 from visapath.postings.requirements import _min_degree, _min_years
 from visapath.postings.salary import _salary
 from visapath.postings.segmentation import _blank, _line_role, normalize_for_analysis, posting_sentences
-from visapath.postings.sentence import analyze_sentence
+from visapath.postings.classifier import SentenceClassifier, default_classifier
+from visapath.postings.sentence import read_sentence
 from visapath.postings.verdict import _make_evidence, _sponsorship
 
-def sentence_findings(text: str, lexicon: Lexicon | None = None) -> tuple[list[tuple[Span, Finding]], list[Flag]]:
+AUTO = "auto"  # the shipped classifier when its weights and the embedding model are present
+
+
+def _resolve(classifier: SentenceClassifier | str | None) -> SentenceClassifier | None:
+    return default_classifier() if classifier == AUTO else classifier  # type: ignore[return-value]
+
+
+def read_spans(text: str, spans: list[Span], lex: Lexicon, classifier: SentenceClassifier | None) -> list[Finding | None]:
+    """One finding (or None) per span: the rules' reading, relabelled by the classifier if any."""
+    readings = [read_sentence(sp.text, lex, list_item=_line_role(text, sp)) for sp in spans]
+    if classifier is None:
+        return [r.best for r in readings]
+    return classifier.classify([sp.text for sp in spans], readings, lex)
+
+
+def sentence_findings(text: str, lexicon: Lexicon | None = None,
+                      classifier: SentenceClassifier | str | None = AUTO) -> tuple[list[tuple[Span, Finding]], list[Flag]]:
     """Every live sentence with its finding (sentence-relative offsets), and the injection flags.
 
     The same reading as `analyze_posting` (HTML leftovers blanked, planted instructions inert,
@@ -26,18 +47,16 @@ def sentence_findings(text: str, lexicon: Lexicon | None = None) -> tuple[list[t
     text = normalize_for_analysis(text)
     spans = posting_sentences(text, lex)
     inert, flags = _injection(text, spans, lex)
-    out = []
-    for i, sp in enumerate(spans):
-        if i in inert:
-            continue
-        f = analyze_sentence(sp.text, lex, list_item=_line_role(text, sp))
-        if f is not None:
-            out.append((sp, f))
-    return out, flags
+    live = [sp for i, sp in enumerate(spans) if i not in inert]
+    found = read_spans(text, live, lex, _resolve(classifier))
+    return [(sp, f) for sp, f in zip(live, found) if f is not None], flags
 
 
-def analyze_posting(text: str, lexicon: Lexicon | None = None) -> PostingAnalysis:
-    """Analyze one posting's extracted text. Planted instructions are flagged and ignored."""
+def analyze_posting(text: str, lexicon: Lexicon | None = None,
+                    classifier: SentenceClassifier | str | None = AUTO) -> PostingAnalysis:
+    """Analyze one posting's extracted text. Planted instructions are flagged and ignored.
+
+    `classifier`: "auto" (the shipped model), a `SentenceClassifier`, or None for rules alone."""
     t0 = time.perf_counter()
     lex = lexicon or load_lexicon()
     original, text = text, normalize_for_analysis(text)
@@ -47,8 +66,7 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None) -> PostingAnalysi
     title, company, location = _title_company_location(_blank(text, (spans[i] for i in inert)), live, lex)
     default_juris = _location_jurisdiction(location, lex)
     evidence, specifics, clearance = [], {}, False
-    for sp in live:
-        f = analyze_sentence(sp.text, lex, list_item=_line_role(text, sp))
+    for sp, f in zip(live, read_spans(text, live, lex, _resolve(classifier))):
         if f is None:
             continue
         evidence.append(_make_evidence(text, sp, f, lex, default_juris))

@@ -7,7 +7,7 @@ quote it as evidence.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from visapath.postings.lexicon import Cue, Lexicon, load_lexicon
@@ -179,6 +179,48 @@ def is_heading(sentence: str, lex: Lexicon, list_item: bool | None = None) -> bo
     return list_item is False or not lex.heading_perk.search(core)
 
 
+@dataclass
+class Reading:
+    """Everything the rules saw in one sentence: the cue matches, each match's interpretation,
+    the visa words ruled unrelated, and the one combined finding. The learned classifier uses
+    all of it as features; `analyze_sentence` keeps only `best`."""
+
+    gated: bool
+    heading: bool = False
+    hedged: bool = False
+    question: bool = False
+    matches: list[_Match] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    negated: list[bool] = field(default_factory=list)  # per match: a negator governs it
+    dropped: list[tuple[int, int]] = field(default_factory=list)
+    best: Finding | None = None
+
+
+def read_sentence(sentence: str, lexicon: Lexicon | None = None, list_item: bool | None = None) -> Reading:
+    """The rules' full reading of one sentence (see `Reading`)."""
+    lex = lexicon or load_lexicon()
+    if not lex.gate.search(sentence):
+        return Reading(False)
+    if is_heading(sentence, lex, list_item):
+        return Reading(True, heading=True)
+    masked, _ = _mask(sentence, lex.neutralizers)
+    masked, _ = _mask(masked, lex.hedges)
+    hedged = bool(lex.uncertain.search(sentence))
+    matches, dropped = _collect(sentence, lex)
+    topical = any(m.family in _SPONSORSHIP_FAMILIES for m in matches)
+    matches = [m for m in matches if topical or not m.cue.opt("needs_topic")]
+    interpreted = [_interpret(sentence, masked, hedged, m, lex) for m in matches]
+    findings = [x for x in interpreted if x]
+    negated = [_negated(masked, m.start, m.end, m.cue.scope, lex) for m in matches]
+    best = _combine_sentence(findings)
+    if best is None:
+        spans = [(m.start, m.end) for m in matches] + dropped
+        if spans:
+            s, e = min(spans)
+            best = Finding("unrelated", s, e, 0.6, "unrelated")
+    return Reading(True, False, hedged, bool(lex.question.search(sentence)), matches, findings, negated, dropped, best)
+
+
 def analyze_sentence(sentence: str, lexicon: Lexicon | None = None, list_item: bool | None = None) -> Finding | None:
     """Full sentence finding (label, cue span, confidence) or None when nothing is relevant.
 
@@ -186,26 +228,7 @@ def analyze_sentence(sentence: str, lexicon: Lexicon | None = None, list_item: b
     mentions visas or sponsorship but not as a hiring condition. A bare heading returns None
     (`list_item`: the caller saw the line inside a list, see `is_heading`).
     """
-    lex = lexicon or load_lexicon()
-    if not lex.gate.search(sentence):
-        return None
-    if is_heading(sentence, lex, list_item):
-        return None
-    masked, _ = _mask(sentence, lex.neutralizers)
-    masked, _ = _mask(masked, lex.hedges)
-    hedged = bool(lex.uncertain.search(sentence))
-    matches, dropped = _collect(sentence, lex)
-    topical = any(m.family in _SPONSORSHIP_FAMILIES for m in matches)
-    matches = [m for m in matches if topical or not m.cue.opt("needs_topic")]
-    findings = [x for x in (_interpret(sentence, masked, hedged, m, lex) for m in matches) if x]
-    best = _combine_sentence(findings)
-    if best:
-        return best
-    spans = [(m.start, m.end) for m in matches] + dropped
-    if spans:
-        s, e = min(spans)
-        return Finding("unrelated", s, e, 0.6, "unrelated")
-    return None
+    return read_sentence(sentence, lexicon, list_item).best
 
 
 def classify_sentence(sentence: str, lexicon: Lexicon | None = None) -> tuple[str, tuple[int, int]] | None:
