@@ -55,7 +55,6 @@ _ALIASES = {
 }
 _NAME_MAX, _ROLE_MAX = 80, 100
 _BRACKETS = re.compile(r"[<>\[\]{}]")
-_USER_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ProfileError(ValueError):
@@ -102,6 +101,7 @@ class Profile(BaseModel):
     stem_degree: bool | None = None  # decides whether OPT drafts mention the STEM extension
     target_role: str = ""
     work_authorization_end: date | None = None  # OPT/STEM OPT/EAD end; drafts state the runway
+    h1b_start: date | None = None  # first day in H-1B status; the timeline shows the six-year limit
 
     @field_validator("status", mode="before")
     @classmethod
@@ -184,8 +184,7 @@ class ProfileStore:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        user = _USER_SAFE.sub("_", settings.user).strip("._") or "local"
-        self.path = settings.data_dir / "profiles" / f"{user}.json"
+        self.path = settings.data_dir / "profiles" / f"{settings.user}.json"  # user name validated by Settings
 
     def exists(self) -> bool:
         return self.path.exists()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.pipeline import Indexer
+from visapath import identifiers
 from visapath.config import Settings
 from visapath.models import Document
 
@@ -55,11 +56,12 @@ class PostingWorkspace:
         self.indexer = indexer
         self.root = settings.workspace_dir / "postings"
 
-    def save(self, doc: Document, analysis: dict[str, Any]) -> SavedPosting:
-        """Index the posting under this user, then persist its text and analysis."""
+    def save(self, doc: Document, analysis: dict[str, Any], title: str | None = None) -> SavedPosting:
+        """Index the posting under this user, then persist its text and analysis. `title` is one the
+        user typed and wins; otherwise the detected company and role name the posting."""
         pid = posting_id(doc.text)
         role, company = analysis.get("title"), analysis.get("company")
-        title = " — ".join(p for p in (company, role) if p) or Path(doc.source).stem or "Posting"
+        title = title or " — ".join(p for p in (company, role) if p) or Path(doc.source).stem or "Posting"
         saved = SavedPosting(
             id=pid, filename=doc.source, title=title, company=company, role=role,
             verdict=str(analysis.get("sponsorship", {}).get("verdict", "not_mentioned")),
@@ -89,12 +91,18 @@ class PostingWorkspace:
         return sorted(items, key=lambda p: p.created, reverse=True)
 
     def get(self, pid: str) -> tuple[SavedPosting, str, dict[str, Any]]:
+        """The saved posting, its text and analysis; InvalidIdentifier for a malformed id."""
+        pid = identifiers.posting_id(pid)
         record = json.loads((self.root / f"{pid}.json").read_text(encoding="utf-8"))
         text = (self.root / f"{pid}.txt").read_text(encoding="utf-8")
         return SavedPosting(**record["posting"]), text, record["analysis"]
 
     def delete(self, pid: str) -> bool:
-        """Remove the posting's chunks from the index and its files from disk."""
+        """Remove the posting's chunks from the index and its files from disk.
+
+        The id is checked first: it is joined into a path, so `../x` must never reach `unlink`.
+        """
+        pid = identifiers.posting_id(pid)
         removed = self.indexer.remove_source(source_for(pid), self.settings.user)
         found = False
         for suffix in (".json", ".txt"):

@@ -103,6 +103,10 @@ def print_explanation(e: Explanation) -> None:
             print(f"  * {note.text} {refs}")
             for c in note.citations:
                 print(f"      [{c.n}] {c.title} > {c.section or ''} ({c.source})")
+    if e.filings and e.filings.get("text"):
+        print("Employer filing data (public DOL/USCIS files you imported):")
+        for line in e.filings["text"]:
+            print(f"  {line}")
     if e.saved:
         print(f"Saved as posting {e.saved.id}.")
 
@@ -110,6 +114,10 @@ def print_explanation(e: Explanation) -> None:
 def run_postings(args: argparse.Namespace) -> int:
     a = assistant()
     if args.action == "delete":
+        from visapath.identifiers import posting_id
+
+        for pid in args.ids:  # every id is checked before anything is deleted
+            posting_id(pid)
         missing = [pid for pid in args.ids if not a.postings.delete(pid)]
         for pid in missing:
             print(f"error: no saved posting {pid}", file=sys.stderr)
