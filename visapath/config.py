@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     stale_after_days: int = 365
     user: str = "local"
 
+    # Posting reader: the learned sentence classifier beside the rules (weights are a data file).
+    posting_classifier: bool = False  # off until the combination beats the rules on every check; see README
+    posting_classifier_file: Path | None = Field(default=None, description="Weights (.npz); default: next to the lexicon.")
+    eval_dir: Path = Field(default=PROJECT_ROOT.parent / "shared" / "eval", description="Labelled evaluation/training data, read in place.")
+
     # App serving and sign-in (UI). Local by default: scripts/run.sh binds 127.0.0.1. Setting an
     # address other machines can reach (e.g. 0.0.0.0) requires every visitor to sign in (st.login).
     serve_address: str | None = None
@@ -113,6 +118,11 @@ class Settings(BaseSettings):
     def lexicon_path(self) -> Path:
         """The posting-signal phrase lexicon."""
         return self.lexicon_dir / "posting_signals.yaml"
+
+    @property
+    def posting_classifier_path(self) -> Path:
+        """The posting sentence classifier's weights."""
+        return self.posting_classifier_file or self.lexicon_dir / "posting_classifier.npz"
 
     @property
     def topic_scope_path(self) -> Path:
