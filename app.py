@@ -24,6 +24,7 @@ PAGES = [
     ("visapath/ui/postings.py", "Postings", "postings"),
     ("visapath/ui/drafts.py", "Drafts", "drafts"),
     ("visapath/ui/profile.py", "Profile", "profile"),
+    ("visapath/ui/employers.py", "Employers", "employers"),
     ("visapath/ui/knowledge.py", "Knowledge", "knowledge"),
 ]
 

@@ -324,7 +324,7 @@ def test_chat_answers_from_the_database_with_data_citations(imported) -> None:
     text = (Path(a.settings.knowledge_dir) / "visas" / "h1b-weighted-selection.md").read_text(encoding="utf-8")
     assert rule.kind == "guidance" and rule.quote in text
     missing = a.data_answer("Does Initech sponsor H-1B visas?")
-    assert missing is not None and "no filings found under that name" in missing.answer
+    assert missing is not None and missing.declined and "no filings found under that name" in missing.answer
     assert "does not sponsor" not in missing.answer
     assert a.data_answer("Do employers sponsor STEM OPT students?") is None
     assert a.data_answer("How long is the H-1B cap-gap extension?") is None
@@ -335,6 +335,10 @@ def test_chat_stream_uses_the_data_answer_and_records_it(imported) -> None:
     conv = a.conversations.create("employers") if hasattr(a.conversations, "create") else None
     ans = a.ask("does Optum sponsor ML engineers in Minnesota?", conversation_id=getattr(conv, "id", conv))
     assert ans.citations and ans.citations[0].kind == "data" and ans.to_json()["citations"][0]["kind"] == "data"
+    # No filings under a name: the guidance answer stands, with the lookup result as a notice.
+    other = a.ask("Does Initech sponsor H-1B visas?")
+    assert other.notice and "no filings found under that name" in other.notice
+    assert all(c.kind != "data" for c in other.citations)
 
 
 def test_posting_explanation_adds_filings_and_wage_level(imported) -> None:

@@ -186,6 +186,9 @@ class Responder:
         model = self.generator.model if self.generator else None
         turn = rewrite(question, queries, questions, model=model, prompts_dir=self.settings.prompts_dir)
         answer: Answer | None = self._data_answer(question, turn.query)
+        data_notice = None
+        if answer is not None and answer.declined:  # e.g. no filings under that name: a notice, not the answer
+            data_notice, answer = answer.answer.replace(" [1]", ""), None
         if answer is not None:
             yield StreamEvent("delta", answer.answer)
         else:
@@ -198,6 +201,8 @@ class Responder:
                     yield event
         assert answer is not None
         answer = replace(answer, query=turn.query)
+        if data_notice:
+            answer = replace(answer, notice=f"{answer.notice} {data_notice}" if answer.notice else data_notice)
         if self.config_notice and not answer.notice:
             answer = replace(answer, notice=self.config_notice)
         answer = self._record(question, answer, turn.method, conversation_id, started)

@@ -201,7 +201,15 @@ class Importer:
             summary.status, summary.error = "failed", f"not imported: {type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
             summary.seconds = time.perf_counter() - started
-            self.con.execute("DROP TABLE IF EXISTS _stage; DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _names")
+            stop = getattr(self, "_stop_watch", None)
+            if stop:
+                stop()
+                self._stop_watch = None
+            for kind, name in (("VIEW", "_stage"), ("TABLE", "_stage"), ("TABLE", "_typed"), ("TABLE", "_names")):
+                try:
+                    self.con.execute(f"DROP {kind} IF EXISTS {name}")
+                except duckdb.Error:  # the other kind of object under that name
+                    pass
         return summary
 
     # -- staging -----------------------------------------------------------------------------------
@@ -225,12 +233,16 @@ class Importer:
 
         watcher = threading.Thread(target=poll, daemon=True)
         watcher.start()
-        try:
-            n = formats.stage_csv(self.con, det, "_stage")
-        finally:
-            stop.set()
-            watcher.join()
-        return n, formats.csv_rejects(self.con)
+        self._stop_watch = lambda: (stop.set(), watcher.join())
+        return formats.stage_csv(self.con, det, "_stage"), None
+
+    def _count_rows(self, summary: FileSummary) -> None:
+        """Rows read, once the staged rows are typed (for CSV that is when the file is actually scanned)."""
+        stop = getattr(self, "_stop_watch", None)
+        if stop:
+            stop()
+            self._stop_watch = None
+        summary.rows_read = int(self.con.execute("SELECT count(*) FROM _typed").fetchone()[0])
 
     def _blank_and_rejects(self, fmt: str, summary: FileSummary, reasons_sql: str, parse_rejects: list[tuple[int, str]]) -> None:
         cols = [c for c in formats.COLUMNS[fmt]]
@@ -265,6 +277,8 @@ class Importer:
                           WHEN d_decision IS NULL THEN 'DECISION_DATE is not a date'
                           WHEN s_status IS NULL THEN 'CASE_STATUS not recognised: ' || COALESCE(case_status, '(blank)')
                      END"""
+        self._count_rows(summary)
+        parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
         self._blank_and_rejects(LCA, summary, reasons, parse_rejects)
         valid = ("case_number IS NOT NULL AND employer_name IS NOT NULL AND d_decision IS NOT NULL "
                  "AND s_status IS NOT NULL")
@@ -301,7 +315,7 @@ class Importer:
                    {sql_flag('t.h1b_dependent')} AS h1b_dependent, {sql_flag('t.willful_violator')} AS willful_violator,
                    {file_id} AS file_id
             FROM _typed t JOIN _names n ON n.employer_name = t.employer_name
-                 AND n.trade_name_dba IS NOT DISTINCT FROM t.trade_name_dba
+                 AND COALESCE(n.trade_name_dba, '') = COALESCE(t.trade_name_dba, '')
             WHERE t.case_number IS NOT NULL AND t.employer_name IS NOT NULL AND t.d_decision IS NOT NULL
                   AND t.s_status IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY t.case_number ORDER BY t.d_decision DESC, t._row DESC) = 1""")
@@ -331,8 +345,7 @@ class Importer:
                            SELECT l.case_number FROM lca l JOIN _new n USING (case_number)
                            WHERE n.decision_date >= l.decision_date)""")
         con.execute("DELETE FROM _new WHERE case_number IN (SELECT case_number FROM lca)")
-        # Sorted by employer, so a lookup reads the few row groups whose zone maps can hold the name.
-        con.execute("INSERT INTO lca SELECT * FROM _new ORDER BY employer_norm, fiscal_year")
+        con.execute("INSERT INTO lca SELECT * FROM _new")
         after = int(con.execute("SELECT count(*) FROM lca").fetchone()[0])
         summary.replaced = before + int(con.execute("SELECT count(*) FROM _new").fetchone()[0]) - after
         con.execute("DROP TABLE _new")
@@ -359,6 +372,8 @@ class Importer:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
         reasons = """CASE WHEN employer_name IS NULL THEN 'no employer name'
                           WHEN TRY_CAST(fiscal_year AS INTEGER) IS NULL THEN 'no fiscal year' END"""
+        self._count_rows(summary)
+        parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
         self._blank_and_rejects(USCIS_HUB, summary, reasons, parse_rejects)
         valid = "employer_name IS NOT NULL AND TRY_CAST(fiscal_year AS INTEGER) IS NOT NULL"
         names = con.execute(f"SELECT DISTINCT employer_name FROM _typed WHERE {valid}").fetchall()
@@ -402,6 +417,8 @@ class Importer:
         summary.rows_read, parse_rejects = self._stage(det, summary.source)
         cols = formats.COLUMNS[det.format]
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
+        self._count_rows(summary)
+        parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
         self._blank_and_rejects(det.format, summary, reasons, parse_rejects)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _new AS SELECT {select}, {file_id} AS file_id FROM _typed
                         WHERE ({reasons}) IS NULL AND NOT ({' AND '.join(f'{c} IS NULL' for c in cols)})

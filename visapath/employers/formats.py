@@ -221,8 +221,9 @@ def _quote(name: str) -> str:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, det: Detected, table: str) -> int:
-    """Load a CSV into `table` (all text, canonical names, `_row` = position) with DuckDB's reader.
-    Lines DuckDB cannot parse are skipped and kept in its reject tables for the summary."""
+    """Expose a CSV as view `table` (all text, canonical names, `_row` = position) over DuckDB's reader;
+    returns -1 (rows are counted when the view is first read). Lines DuckDB cannot parse are skipped
+    and kept in its reject tables for the summary."""
     mapping = map_header(det.format, list(det.header))
     enc = "utf-16" if det.encoding == "utf-16" else ("latin-1" if det.encoding == "latin-1" else "utf-8")
     src = (f"read_csv({_sql_str(str(det.path))}, all_varchar=true, header=true, delim={_sql_str(det.delimiter)}, "
@@ -234,8 +235,9 @@ def stage_csv(con: duckdb.DuckDBPyConnection, det: Detected, table: str) -> int:
     for canon in COLUMNS[det.format]:
         pos = mapping.get(canon)
         select.append(f"{_quote(names[pos])} AS {canon}" if pos is not None and pos < len(names) else f"NULL::VARCHAR AS {canon}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () AS _row, {', '.join(select)} FROM {src}")
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    # A view: the one scan happens when the importer types the rows (no second copy of the file).
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT row_number() OVER () AS _row, {', '.join(select)} FROM {src}")
+    return -1
 
 
 def csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:

@@ -126,7 +126,8 @@ def _employer_answer(data: "EmployerData", q: EmployerQuestion) -> Answer | None
         text = (f"The imported filing data has {NO_MATCH} '{q.employer}' [1]. That says nothing about whether it sponsors: "
                 f"it may file under another legal name or the files may not cover it"
                 + (f"; the nearest names are {near}" if near else "") + " [1].")
-        return Answer(answer=text, declined=False, citations=[_data_citation(1, [], cmd, "Employer filing database")],
+        # declined: the chat answers from guidance and postings and shows this as a notice.
+        return Answer(answer=text, declined=True, citations=[_data_citation(1, [], cmd, "Employer filing database")],
                       backend="data", query=cmd)
     names = ", ".join(m["name"] for m in r["matched"][:3]) + (" and others" if len(r["matched"]) > 3 else "")
     scope = (f" for job titles like '{q.role}'" if q.role else "") + (f" with worksites in {state}" if state else "")
