@@ -17,7 +17,7 @@ from ingest.pipeline import IngestReport, Indexer
 from visapath.answer import GroundedAnswerer
 from visapath.config import Settings, get_settings
 from visapath.datadir import open_private
-from visapath.embeddings import Embedder, get_embedder
+from visapath.embeddings import Embedder, encoder_identity, get_embedder
 from visapath.advice import notes_for
 from visapath.explain import Explanation
 from visapath.models import Answer, Citation, Document
@@ -26,6 +26,7 @@ from visapath.store import VectorStore
 from visapath.workspace import PostingWorkspace
 
 if TYPE_CHECKING:
+    from ingest.loaders import Limits
     from langchain_core.language_models import BaseChatModel
 
     from visapath.conversations import ConversationStore
@@ -53,7 +54,7 @@ class Assistant:
 
     @cached_property
     def store(self) -> VectorStore:
-        return VectorStore(self.settings, self.settings.embedding_model, self.chunking.signature)
+        return VectorStore(self.settings, encoder_identity(self.settings), self.chunking.signature)
 
     @cached_property
     def indexer(self) -> Indexer:
@@ -178,12 +179,18 @@ class Assistant:
         saved = self.postings.save(doc, payload, title=title) if save else None
         return Explanation(analysis, notes, list(doc.warnings), saved=saved, filings=self.posting_filings(analysis))
 
+    @cached_property
+    def posting_limits(self) -> "Limits":
+        """Size, page, character and inflated-size limits for every posting, however it arrives."""
+        from ingest.loaders import Limits
+
+        return Limits.for_postings(self.settings)
+
     def upload_posting(self, data: bytes, filename: str, status: str | None = None) -> Explanation:
         """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
         from ingest.loaders import load_bytes
 
-        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user,
-                         max_bytes=int(self.settings.max_upload_mb * 1_048_576))
+        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user, limits=self.posting_limits)
         return self.explain(doc, status, save=True)
 
     def paste_posting(self, text: str, status: str | None = None, title: str | None = None) -> Explanation:
@@ -192,7 +199,7 @@ class Assistant:
 
         title = " ".join((title or "").split()) or None
         name = title or "Pasted posting"
-        doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt")
+        doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt", limits=self.posting_limits)
         return self.explain(doc, status, save=True, title=title)
 
     # -- employer filing data (visapath.employers) -----------------------------------------------
@@ -232,7 +239,7 @@ class Assistant:
         """A recruiter draft for the saved profile; options are those of `visapath.drafts.compose`."""
         from visapath.drafts import compose
 
-        return compose(self, channel, **options)
+        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings, **options)
 
     # -- where a citation comes from (source cards) ----------------------------------------------
     @cached_property
