@@ -239,7 +239,8 @@ class Assistant:
         """A recruiter draft for the saved profile; options are those of `visapath.drafts.compose`."""
         from visapath.drafts import compose
 
-        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings, **options)
+        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings,
+                       filing_hint=self.filing_hint, **options)
 
     # -- where a citation comes from (source cards) ----------------------------------------------
     @cached_property
