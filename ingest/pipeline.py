@@ -59,6 +59,17 @@ class IngestReport:
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         return f"{len(self.files)} files ({parts or 'none'}); {self.embedded} chunks embedded in {self.seconds:.1f}s"
 
+    def lines(self) -> list[str]:
+        """One line per file (and its warnings), as `visapath ingest` and `python -m ingest` print."""
+        out: list[str] = []
+        for f in self.files:
+            if f.error:
+                out.append(f"{f.status:>9}  {f.source}  {f.error}")
+            else:
+                out.append(f"{f.status:>9}  {f.source}  ({f.chunks} chunks, {f.embedded} embedded, {f.removed} removed)")
+            out.extend(f"           warning: {warning}" for warning in f.warnings)
+        return out
+
 
 @dataclass
 class _Pending:
@@ -122,8 +133,9 @@ class Indexer:
         return report.files[0]
 
     def remove_source(self, source: str, owner: str = "") -> int:
+        """Remove a source's chunks and erase their text from the index files (a user's posting)."""
         ids = self.store.ids_where(_source_filter(source, owner))
-        self.store.delete(ids)
+        self.store.delete(ids, purge=True)
         return len(ids)
 
     # -- steps --------------------------------------------------------------------------------
