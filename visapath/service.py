@@ -85,16 +85,34 @@ class Assistant:
 
     # -- knowledge index ------------------------------------------------------------------------
     def ensure_index(self, progress: bool = False) -> IngestReport:
-        """Sync the guidance folder into the index; cheap when nothing changed."""
+        """Sync the guidance folder into the index and this user's postings with their files;
+        cheap when nothing changed."""
         self.store.check_compatible()
-        return self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        self.postings.reconcile()
+        return report
 
     def ingest(self, paths: list[Path], progress: bool = False, rebuild: bool = False) -> IngestReport:
+        """Index guidance files; `rebuild` drops the index first and then re-indexes every
+        user's saved postings from their files, so chat can still cite them."""
         if rebuild:
             self.store.reset()
         else:
             self.store.check_compatible()
-        return self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        if rebuild:
+            self.reindex_postings()
+        return report
+
+    def reindex_postings(self) -> int:
+        """Put every user's saved postings back into the index (after a rebuild); returns how many."""
+        from visapath.workspace import users_with_postings
+
+        restored = 0
+        for user in users_with_postings(self.settings):
+            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer)
+            restored += workspace.reconcile()["restored"]
+        return restored
 
     # -- answers ---------------------------------------------------------------------------------
     def chat_scope(self) -> Scope:
