@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     max_posting_pages: int = 50
     max_inflated_mb: float = 25.0  # a DOCX's decompressed size, read from its zip directory
 
+    # Privacy: logged exchanges older than this many days are dropped (None keeps them).
+    retention_days: int | None = Field(default=None, ge=0)
+
     # Privacy: the user name becomes folder names and database keys, so its shape is checked.
     @field_validator("user", mode="before")
     @classmethod

@@ -70,7 +70,7 @@ class Assistant:
 
     @cached_property
     def postings(self) -> PostingWorkspace:
-        return PostingWorkspace(self.settings, self.indexer)
+        return PostingWorkspace(self.settings, self.indexer, on_delete=self.conversations.forget_source)
 
     @cached_property
     def profiles(self) -> "ProfileStore":
@@ -145,7 +145,8 @@ class Assistant:
     def conversations(self) -> "ConversationStore":
         from visapath.conversations import ConversationStore
 
-        return ConversationStore(self.settings.sqlite_path, owner=self.settings.user)
+        return ConversationStore(self.settings.sqlite_path, owner=self.settings.user,
+                                 retention_days=self.settings.retention_days)
 
     @cached_property
     def responder(self) -> "Responder":
@@ -227,6 +228,22 @@ class Assistant:
         return filings_for_posting(self.employers, getattr(analysis, "company", None), getattr(analysis, "title", None),
                                    getattr(analysis, "location", None),
                                    salary.annual_min if salary else None, salary.annual_max if salary else None)
+
+    # -- privacy: erase a user's data ------------------------------------------------------------
+    def forget_all(self) -> dict[str, int]:
+        """Erase everything stored for this user: postings (index text included), conversations,
+        the exchange log and the profile. Guidance and other users' data are untouched."""
+        chunks = self.postings.forget_all()
+        rows = self.conversations.forget_all()
+        profile = self.profiles.path
+        had_profile = profile.exists()
+        profile.unlink(missing_ok=True)
+        workspace = self.settings.workspace_dir
+        if workspace.exists():
+            import shutil
+
+            shutil.rmtree(workspace)
+        return {"posting_chunks": chunks, "conversation_rows": rows, "profile": int(had_profile)}
 
     # -- recruiter drafts ------------------------------------------------------------------------
     def draft(self, channel: str = "linkedin-message", **options: Any) -> "Draft":
