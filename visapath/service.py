@@ -247,6 +247,12 @@ class Assistant:
                                    getattr(analysis, "location", None),
                                    salary.annual_min if salary else None, salary.annual_max if salary else None)
 
+    def filing_hint(self, company: str | None, title: str | None) -> str | None:
+        """A note for a recruiter draft about the company's LCA filings (None without data or filings)."""
+        from visapath.employers.posting_context import draft_hint
+
+        return draft_hint(self.employers, company, title)
+
     # -- privacy: erase a user's data ------------------------------------------------------------
     def forget_all(self) -> dict[str, int]:
         """Erase everything stored for this user: postings (index text included), conversations,
@@ -268,7 +274,8 @@ class Assistant:
         """A recruiter draft for the saved profile; options are those of `visapath.drafts.compose`."""
         from visapath.drafts import compose
 
-        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings, **options)
+        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings,
+                       filing_hint=self.filing_hint, **options)
 
     # -- where a citation comes from (source cards) ----------------------------------------------
     @cached_property
