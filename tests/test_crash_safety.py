@@ -116,3 +116,40 @@ def test_ingest_rebuild_keeps_saved_postings_citable(cli_data: Path, corpus: Pat
     assert main(["ask", "--json", QUESTION]) == 0
     cited = {c["source"] for c in json.loads(capsys.readouterr().out)["citations"]}
     assert any(source.startswith("posting:") for source in cited)
+
+
+SAVER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from visapath.config import Settings
+    from visapath.service import Assistant
+
+    data, kb, user = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    a = Assistant(Settings(data_dir=data, knowledge_dir=kb, user=user, _env_file=None, llm_backend="none"))
+    print(a.paste_posting(sys.stdin.read()).saved.source)
+""")
+
+
+def test_two_processes_saving_at_once_on_one_embedded_folder(tmp_path: Path, corpus: Path):
+    """Writers take turns on the folder's write lock and reload each other's writes first."""
+    settings = Settings(data_dir=tmp_path / "data", knowledge_dir=corpus, _env_file=None, llm_backend="none")
+    watcher = Assistant(settings)
+    watcher.ensure_index()
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    children = []
+    for user, company in (("ana", "Lumenfjord Analytics"), ("bob", "Corvidane Systems")):
+        child = subprocess.Popen([sys.executable, "-c", SAVER, str(settings.data_dir), str(corpus), user],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=env)
+        child.stdin.write(POSTING.replace("Lumenfjord Analytics", company))
+        child.stdin.close()
+        children.append(child)
+    sources = []
+    for child in children:
+        assert child.wait(timeout=300) == 0, child.stderr.read()
+        sources.append(child.stdout.read().strip())
+    # this process wrote nothing since; it must see both new postings, not a stale index
+    indexed = {m["source"] for _, m in watcher.store.metadatas_where({"kind": "posting"})}
+    assert set(sources) <= indexed
+    ana = Assistant(settings.model_copy(update={"user": "ana"}))
+    assert sources[0] in {c.source for c in ana.ask(QUESTION).citations}

@@ -27,7 +27,9 @@ _PAGE = 2000
 # index from disk. One client per folder is shared by every store in the process.
 _SEEN: dict[str, int] = {}
 _CLIENTS: dict[str, Any] = {}
+_LOCKS: dict[str, Any] = {}
 _CLIENTS_LOCK = threading.RLock()
+WRITE_LOCK_SECONDS = 60
 
 
 class StoreError(RuntimeError):
@@ -190,7 +192,44 @@ class VectorStore:
         else:
             self._bump()
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the data folder's write lock (embedded only) with this process's index up to date.
+
+        Processes sharing an embedded index take turns to write and reload what the others wrote
+        first, so no process writes from a stale in-memory index. Embedding happens before, never
+        under, the lock.
+        """
+        if self.settings.uses_chroma_server:
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        with _CLIENTS_LOCK:  # one reentrant lock object per folder and process
+            lock = _LOCKS.get(self._key)
+            if lock is None:
+                self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+                lock = _LOCKS[self._key] = FileLock(str(self.settings.chroma_path / ".write.lock"),
+                                                    timeout=WRITE_LOCK_SECONDS)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"Another visapath process has been writing to the {self.where} for over {WRITE_LOCK_SECONDS} s. "
+                "Wait for it to finish; to run several app processes, use a Chroma server (`chroma run`, "
+                "VISAPATH_CHROMA_HOST).") from None
+        try:
+            if lock.lock_counter == 1:
+                self.metadata()  # reload if another process wrote since we last looked
+            yield
+        finally:
+            lock.release()
+
     def _bump(self) -> None:
+        with self.writing():
+            self._bump_locked()
+
+    def _bump_locked(self) -> None:
         meta = self.metadata()
         meta.update(revision=int(meta.get("revision", 0)) + 1, embedding_model=self.model_name, chunker=self.chunker)
         with _CLIENTS_LOCK, self._guard("update the index"):
@@ -208,7 +247,7 @@ class VectorStore:
             return
         extras = [extra or {}] * len(chunks) if extra is None or isinstance(extra, dict) else list(extra)
         metadatas = [{**c.metadata(), **e} for c, e in zip(chunks, extras, strict=True)]
-        with self._guard("write to the index"):
+        with self.writing(), self._guard("write to the index"):
             self.collection.upsert(
                 ids=[c.id for c in chunks], documents=[c.text for c in chunks],
                 embeddings=[v.tolist() for v in vectors], metadatas=metadatas,
@@ -218,7 +257,7 @@ class VectorStore:
     def update_metadata(self, chunks: list[Chunk], extra: dict[str, Any] | None = None) -> None:
         if not chunks:
             return
-        with self._guard("write to the index"):
+        with self.writing(), self._guard("write to the index"):
             self.collection.update(ids=[c.id for c in chunks],
                                    metadatas=[{**c.metadata(), **(extra or {})} for c in chunks])
         self._changed()
@@ -227,7 +266,7 @@ class VectorStore:
         """Remove chunks; with `purge`, also erase their text from the embedded Chroma file."""
         if not ids:
             return
-        with self._guard("delete from the index"):
+        with self.writing(), self._guard("delete from the index"):
             self.collection.delete(ids=ids)
         self._changed()
         if purge and not self.settings.uses_chroma_server:
