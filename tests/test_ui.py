@@ -112,6 +112,9 @@ def test_unknown_source_falls_back_to_its_path_and_unsafe_links_are_dropped() ->
     from visapath.references import safe_link
 
     assert "Guidance · visas/h1b-portability.md" in ui.source_card_html(citation(), [])
+    data = citation(kind="data", source="LCA_FY2026.csv", title="LCA filings")
+    assert "Public filing data · LCA_FY2026.csv" in ui.source_card_html(data, [])
+    assert ui.citation_from_json({**data.to_json(), "kind": "data"}).kind == "data"
     assert safe_link("x", "javascript:alert(1)") is None and safe_link("x", "//evil.example/a") is None
     assert safe_link("x", "https://www.uscis.gov/a") == Link("x", "https://www.uscis.gov/a")
 
