@@ -644,11 +644,13 @@ def compose(
     cite: bool = True,
     polish: bool = False,
     today: date | None = None,
+    filing_hint: Callable[[str | None, str | None], str | None] | None = None,
 ) -> Draft:
     """`Assistant.draft`: the saved profile with overrides, a posting (analysis or saved id), citations, polish.
 
-    It receives exactly what it uses: settings, the saved profile, the guidance retriever and
-    (for `posting_id`) the user's posting workspace.
+    It receives exactly what it uses: settings, the saved profile, the guidance retriever,
+    (for `posting_id`) the user's posting workspace and (for a posting's company) a note on its
+    public filing history.
     """
     if channel not in CHANNELS:
         raise DraftError(f"Unknown channel '{channel}'. Use one of: {', '.join(CHANNELS)}.")
@@ -662,6 +664,11 @@ def compose(
     draft = make_draft(profile, channel, posting=posting, role=role, recipient=recipient, variant=variant,
                        citations=citations, polish=polisher, today=today, prompts_dir=settings.prompts_dir)
     draft.warnings.extend(notices)
+    if posting is not None and filing_hint is not None:  # the employer's public filings, beside the draft
+        facts = posting_facts(posting)
+        hint = filing_hint(facts.company, facts.title)
+        if hint:
+            draft.warnings.append(hint)
     return draft
 
 
