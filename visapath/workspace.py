@@ -73,9 +73,7 @@ class PostingWorkspace:
             verdict=str(analysis.get("sponsorship", {}).get("verdict", "not_mentioned")),
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"), chars=len(doc.text),
         )
-        indexed = Document(source=saved.source, title=f"Posting: {title}", text=doc.text, kind="posting",
-                           owner=self.settings.user, pages=doc.pages)
-        self.indexer.ingest_document(indexed, extra={"filename": doc.source})
+        self.indexer.ingest_document(self._indexed(saved, doc.text, doc.pages), extra={"filename": doc.source})
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             _atomic_write(self.root / f"{pid}.txt", doc.text)
@@ -84,6 +82,23 @@ class PostingWorkspace:
             self.indexer.remove_source(saved.source, self.settings.user)
             raise
         return saved
+
+    def _indexed(self, saved: SavedPosting, text: str, pages: Any = None) -> Document:
+        """The posting as the index holds it: this user's, titled for citations."""
+        return Document(source=saved.source, title=f"Posting: {saved.title}", text=text, kind="posting",
+                        owner=self.settings.user, pages=pages or ())
+
+    def reindex(self) -> int:
+        """Index every saved posting again (after the index was rebuilt for a new encoder)."""
+        count = 0
+        for saved in self.list():
+            try:
+                text = (self.root / f"{saved.id}.txt").read_text(encoding="utf-8")
+            except OSError:
+                continue
+            self.indexer.ingest_document(self._indexed(saved, text), extra={"filename": saved.filename})
+            count += 1
+        return count
 
     def list(self) -> list[SavedPosting]:
         if not self.root.exists():
