@@ -85,10 +85,13 @@ class PostingWorkspace:
             raise
         return saved
 
-    def _index(self, saved: SavedPosting, text: str, pages: tuple[tuple[int, int], ...] = ()) -> None:
-        indexed = Document(source=saved.source, title=f"Posting: {saved.title}", text=text, kind="posting",
-                           owner=self.settings.user, pages=pages)
-        self.indexer.ingest_document(indexed, extra={"filename": saved.filename})
+    def _indexed(self, saved: SavedPosting, text: str, pages: Any = None) -> Document:
+        """The posting as the index holds it: this user's, titled for citations."""
+        return Document(source=saved.source, title=f"Posting: {saved.title}", text=text, kind="posting",
+                        owner=self.settings.user, pages=pages or ())
+
+    def _index(self, saved: SavedPosting, text: str, pages: Any = None) -> None:
+        self.indexer.ingest_document(self._indexed(saved, text, pages), extra={"filename": saved.filename})
 
     def reconcile(self) -> dict[str, int]:
         """Make the index and the saved files agree again after a crash or a rebuild.

@@ -147,7 +147,7 @@ def citation_from_json(data: Mapping[str, Any]) -> Citation:
     return Citation(n=int(data.get("n") or 0), source=source, title=str(data.get("title") or ""),
                     section=data.get("section") or None, page=int(page) if page is not None else None,
                     quote=str(data.get("quote") or ""), score=float(data.get("score") or 0.0),
-                    kind="posting" if source.startswith("posting:") else "guidance")
+                    kind=str(data.get("kind") or ("posting" if source.startswith("posting:") else "guidance")))
 
 
 def answer_from_record(text: str, record: Mapping[str, Any] | None) -> Answer:
@@ -191,6 +191,8 @@ def score_label(score: float) -> str:
 def source_kind_label(kind: str, source: str) -> str:
     if kind == "posting" or source.startswith("posting:"):
         return "Your saved posting"
+    if kind == "data":
+        return f"Public filing data · {source}" if source else "Public filing data"
     return f"Guidance · {source}" if source else "Guidance"
 
 
@@ -653,8 +655,10 @@ def timeline_event_html(event: Any, n: int | None) -> str:
             f'<span class="vp-tl-what"><b>{escape(event.label)}</b> · {escape(event.note)}{chip}</span></div>')
 
 
-def note_html(text: str, refs: Sequence[int]) -> str:
-    chips = "".join(f'<span class="vp-ref">{int(n)}</span>' for n in refs)
+def note_html(text: str, refs: Sequence[int], anchor: str = "") -> str:
+    """A posting note for the user's status, with chips to its guidance cards (links with `anchor`)."""
+    chips = "".join(f'<a class="vp-ref" href="#{card_id(anchor, n)}" title="Open source {int(n)}">{int(n)}</a>'
+                    if anchor else f'<span class="vp-ref">{int(n)}</span>' for n in refs)
     return f'<div class="vp-note">{escape(text)} {chips}</div>'
 
 
