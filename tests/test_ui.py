@@ -269,3 +269,9 @@ def test_only_loopback_addresses_count_as_local() -> None:
     key = identity_key("https://idp.example", "ana-1")
     assert key == identity_key("https://idp.example", "ana-1") != identity_key("https://other.example", "ana-1")
     assert key.startswith("u") and len(key) == 21 and key[1:].isalnum()
+
+
+def test_streamlit_icon_codes_in_a_posting_stay_text() -> None:
+    markup = ui.posting_html("Urgent :material/warning: apply", {})
+    assert ":material/" not in markup and "&#58;material/warning:" in markup
+    assert ":material/" not in ui.escape_markdown("see :material/warning:")
