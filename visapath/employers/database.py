@@ -143,13 +143,15 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the database (creating the schema when writable); a lock held elsewhere is explained."""
+def connect(path: Path, read_only: bool = False, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the database (creating the schema when writable); a lock held elsewhere is explained.
+    With `memory_limit`, DuckDB spills the import's working tables to disk beyond it (next to the file)."""
     try:
         if read_only:
             return duckdb.connect(str(path), read_only=True)
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        config = {"memory_limit": memory_limit, "temp_directory": str(path.with_name(path.name + ".tmp"))} if memory_limit else {}
+        con = duckdb.connect(str(path), config=config)
         con.execute(SCHEMA)
         con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         return con
