@@ -25,6 +25,14 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".b
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# A section's question variants: an HTML comment right under its heading, one "- question" a line.
+#   ## How long is the H-1B grace period?
+#   <!-- asks:
+#   - how many days do I have after a layoff
+#   -->
+_ASKS = re.compile(r"^(#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*)\n<!--[ \t]*asks:[ \t]*\n(.*?)-->[ \t]*(?:\n|\Z)",
+                   re.MULTILINE | re.DOTALL)
+_STRAY_ASKS = re.compile(r"<!--[ \t]*asks:.*?-->[ \t]*\n?", re.DOTALL)
 
 
 class LoadError(ValueError):
@@ -159,6 +167,10 @@ def _parse_markdown(data: bytes, name: str, kind: SourceKind, owner: str, source
         if not isinstance(meta, dict):
             raise LoadError(f"{name}: the front matter must be a mapping of keys to values.")
         raw = raw[match.end():]
+    asks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    warnings: tuple[str, ...] = ()
+    if kind == "guidance":  # a posting's comments are its own text, never our metadata
+        raw, asks, warnings = extract_asks(raw, name)
     text = _normalize(raw)
     h1 = _H1.search(text)
     title = str(meta.get("title") or (h1.group(1) if h1 else _title_from_name(name)))
@@ -171,8 +183,29 @@ def _parse_markdown(data: bytes, name: str, kind: SourceKind, owner: str, source
         source=source, title=title, text=text, kind=kind, owner=owner, topic=str(meta.get("topic", "")),
         last_reviewed=str(meta.get("last_reviewed", "")), sources=sources,
         applies_to=tuple(str(a) for a in (applies if isinstance(applies, list) else [applies])),
-        format="markdown",
+        format="markdown", asks=asks, warnings=warnings,
     )
+
+
+def extract_asks(raw: str, name: str = "") -> tuple[str, tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
+    """Lift each section's `<!-- asks: ... -->` block out of the Markdown.
+
+    Returns the text without the blocks (so offsets, chunks and quotes never contain them), the
+    variants by heading, and a warning for a block that sits anywhere but right under a heading
+    (it is dropped rather than leaked into a quoted passage).
+    """
+    found: list[tuple[str, tuple[str, ...]]] = []
+
+    def lift(match: re.Match[str]) -> str:
+        variants = tuple(line.strip()[2:].strip() for line in match.group(3).splitlines()
+                         if line.strip().startswith("- ") and line.strip()[2:].strip())
+        found.append((match.group(2).strip(), variants))
+        return match.group(1) + "\n"
+
+    text = _ASKS.sub(lift, raw)
+    stray = len(_STRAY_ASKS.findall(text))
+    warnings = (f"{name}: {stray} question-variant block(s) not right under a heading were ignored.",) if stray else ()
+    return _STRAY_ASKS.sub("", text), tuple(found), warnings
 
 
 def _parse_html(data: bytes, name: str, kind: SourceKind, owner: str, source: str) -> Document:
