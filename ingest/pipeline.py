@@ -122,8 +122,9 @@ class Indexer:
         return report.files[0]
 
     def remove_source(self, source: str, owner: str = "") -> int:
+        """Remove a source's chunks and erase their text from the index files (a user's posting)."""
         ids = self.store.ids_where(_source_filter(source, owner))
-        self.store.delete(ids)
+        self.store.delete(ids, purge=True)
         return len(ids)
 
     # -- steps --------------------------------------------------------------------------------

@@ -6,5 +6,9 @@ bash scripts/setup.sh app
 export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 echo "==> syncing the knowledge index"
 .venv/bin/visapath ingest --quiet
-echo "==> starting visapath on http://localhost:${VISAPATH_PORT:-8501}"
-exec .venv/bin/streamlit run app.py --server.port "${VISAPATH_PORT:-8501}" --browser.gatherUsageStats false "$@"
+# Local by default (127.0.0.1). VISAPATH_SERVE_ADDRESS (e.g. 0.0.0.0) serves other machines, and then
+# the app requires every visitor to sign in with the OIDC provider in .streamlit/secrets.toml.
+ADDRESS="${VISAPATH_SERVE_ADDRESS:-127.0.0.1}"
+echo "==> starting visapath on http://${ADDRESS}:${VISAPATH_PORT:-8501}"
+exec .venv/bin/streamlit run app.py --server.address "$ADDRESS" --server.port "${VISAPATH_PORT:-8501}" \
+  --browser.gatherUsageStats false "$@"

@@ -157,7 +157,8 @@ def test_ask_cli_json_schema_and_batch(settings_factory, corpus, monkeypatch, ca
     assert data["backend"] == "grounded" and data["citation_precision"] == 1.0
     assert data["declined"] is False and isinstance(data["answer"], str)
     for c in data["citations"]:
-        assert set(c) == {"n", "source", "title", "section", "page", "quote", "score"}
+        assert set(c) == {"n", "source", "title", "section", "page", "quote", "score", "kind"}
+        assert c["kind"] == "guidance"
         assert isinstance(c["n"], int) and isinstance(c["score"], float)
         assert c["page"] is None or isinstance(c["page"], int)
     assert {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])} == {c["n"] for c in data["citations"]}
@@ -168,3 +169,7 @@ def test_ask_cli_json_schema_and_batch(settings_factory, corpus, monkeypatch, ca
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(lines) == 2
     assert lines[0]["declined"] is False and lines[1]["declined"] is True
+    # batch lines carry the same fields as --json
+    assert all(set(line) == set(data) for line in lines)
+    assert lines[0]["backend"] == "grounded" and lines[0]["citation_precision"] == 1.0
+    assert all(c["kind"] == "guidance" for c in lines[0]["citations"])

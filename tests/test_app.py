@@ -6,6 +6,7 @@ each test gets its own `VISAPATH_USER`, so profiles and saved postings never lea
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,9 +54,19 @@ def assistant(user_env: Settings) -> Assistant:
     return Assistant(user_env)
 
 
-def app() -> AppTest:
+def app(page: str | None = None) -> AppTest:
+    """A fresh browser session of the real app, on the Chat page or on `page` (e.g. "postings")."""
     at = AppTest.from_file(APP, default_timeout=180)
     at.run()
+    assert not at.exception, at.exception
+    if page:
+        go(at, page)
+    return at
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    """Open another page of the app (its module in visapath/ui), as the navigation bar does."""
+    at.switch_page(f"visapath/ui/{page}.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -82,9 +93,11 @@ def test_chat_answer_shows_markers_and_highlighted_source_cards(user_env: Settin
     at.chat_input(key="chat_input").set_value("How long is the STEM OPT extension?").run()
     assert not at.exception
     answers = markdown(at, "vp-answer")
-    assert len(answers) == 1 and '<span class="vp-ref">1</span>' in answers[0]
+    assert len(answers) == 1 and '<a class="vp-ref" href="#vp-t0-s1"' in answers[0]
     cards = markdown(at, "vp-card")
-    assert cards and all("relevance" in c for c in cards)
+    assert cards and all('<details class="vp-card" id="vp-t0-s1"' in c for c in cards)  # collapsed, chip target
+    assert re.search(r'<a class="vp-official" href="https://www\.(uscis|ecfr|federalregister)\.gov', cards[0])
+    assert re.search(r"reviewed 20\d\d-\d\d", cards[0])
     highlighted = [h for c in cards for h in re.findall(r'<mark class="vp-hl">(.*?)</mark>', c)]
     assert highlighted, "cited sentences must be highlighted in their source"
     answer_text = re.sub(r"<[^>]+>", " ", answers[0])
@@ -116,7 +129,7 @@ def test_conversations_are_listed_reopened_and_deleted(user_env: Settings, assis
     cards = markdown(at, "vp-card")
     [conv] = assistant.conversations.list()
     assert conv.title == "What is the cap-gap extension?"
-    assert at.button(key=f"conv-{conv.id}").label == conv.title  # listed in the same run
+    assert html.unescape(at.button(key=f"conv-{conv.id}").label) == conv.title  # listed in the same run
 
     at.button(key="new_chat").click().run()
     assert len(at.chat_message) == 0 and at.button(key="starter-0")
@@ -135,7 +148,7 @@ def test_conversations_are_listed_reopened_and_deleted(user_env: Settings, assis
 
 
 def test_pasted_posting_shows_verdict_evidence_requirements_and_notes(user_env: Settings, assistant: Assistant) -> None:
-    at = save_profile(app(), name="Ana", status="f1-stem-opt")
+    at = go(save_profile(app("profile"), name="Ana", status="f1-stem-opt"), "postings")
     at.text_input(key="paste_title").input("Tallgrass data engineer")
     at.text_area(key="paste_text").input(NOT_SPONSORING)
     at.button(key="analyze_paste").click().run()
@@ -159,7 +172,7 @@ def test_pasted_posting_shows_verdict_evidence_requirements_and_notes(user_env: 
 
 def test_bad_paste_keeps_the_text_and_saved_postings(user_env: Settings, assistant: Assistant) -> None:
     assistant.paste_posting(SPONSORING, title="Halcyon")
-    at = app()
+    at = app("postings")
     at.text_area(key="paste_text").input("   \n  ")
     at.button(key="analyze_paste").click().run()
     assert [e.value for e in at.error] == ["The pasted text is empty."]
@@ -170,7 +183,7 @@ def test_bad_paste_keeps_the_text_and_saved_postings(user_env: Settings, assista
 def test_upload_batch_with_a_broken_file_processes_the_others(user_env: Settings, assistant: Assistant,
                                                               tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "halcyon.pdf", [SPONSORING]).read_bytes()
-    at = app()
+    at = app("postings")
     at.file_uploader[0].set_value([
         ("halcyon.pdf", pdf, "application/pdf"),
         ("scan.pdf", b"%PDF-1.4\n% truncated before any object\n", "application/pdf"),
@@ -188,7 +201,7 @@ def test_upload_batch_with_a_broken_file_processes_the_others(user_env: Settings
 
 def test_delete_posting_removes_it_everywhere(user_env: Settings, assistant: Assistant) -> None:
     saved = assistant.paste_posting(SPONSORING, title="Halcyon").saved
-    at = app()
+    at = app("postings")
     at.button(key=f"delete-{saved.id}").click().run()
     assert not at.exception
     assert assistant.postings.list() == []
@@ -200,20 +213,21 @@ def test_delete_posting_removes_it_everywhere(user_env: Settings, assistant: Ass
 
 
 def test_profile_save_persists_across_sessions(user_env: Settings, assistant: Assistant) -> None:
-    at = save_profile(app(), name="Wei", status="h1b", role="Staff ML engineer")
+    at = save_profile(app("profile"), name="Wei", status="h1b", role="Staff ML engineer")
     assert [s.value for s in at.success] == ["Profile saved."]
     stored = assistant.profile
     assert (stored.name, stored.status, stored.target_role) == ("Wei", "h1b", "Staff ML engineer")
 
-    fresh = app()  # a new browser session reads it back
+    fresh = app("profile")  # a new browser session reads it back
     assert {t.label: t.value for t in fresh.text_input}["Name"] == "Wei"
     assert {s.label: s.value for s in fresh.selectbox}["Current US status"] == "h1b"
     assert any("H-1B" in m and "Wei" in m for m in markdown(fresh, "vp-profile"))
+    go(fresh, "chat")
     assert fresh.button(key="starter-0").label == "Can I start at a new employer before my H-1B transfer is approved?"
 
 
 def test_invalid_profile_shows_a_message_and_saves_nothing(user_env: Settings, assistant: Assistant) -> None:
-    at = save_profile(app(), name="<script>", status="h1b")
+    at = save_profile(app("profile"), name="<script>", status="h1b")
     assert [e.value for e in at.error] == ["The name can't contain <, >, [, ], { or }."]
     assert not at.exception
     assert not assistant.profiles.exists()
@@ -225,7 +239,7 @@ def test_invalid_profile_shows_a_message_and_saves_nothing(user_env: Settings, a
 def test_draft_renders_editable_with_count_download_and_citations(user_env: Settings, assistant: Assistant) -> None:
     assistant.profiles.save(assistant.profile.merged(name="Lena", status="f1-stem-opt"))
     saved = assistant.paste_posting(SPONSORING, title="Halcyon").saved
-    at = app()
+    at = app("drafts")
     at.selectbox(key="draft_channel").set_value("linkedin-message")
     at.selectbox(key="draft_posting").set_value(saved.id)
     at.button(key="write_draft").click().run()
@@ -239,9 +253,9 @@ def test_draft_renders_editable_with_count_download_and_citations(user_env: Sett
 
 
 def test_draft_needs_a_status_first(user_env: Settings) -> None:
-    at = app()
+    at = app("drafts")
     assert at.button(key="write_draft").disabled
-    assert any("Set your status in the Profile tab" in i.value for i in at.info)
+    assert any("Set your status on the Profile page" in i.value for i in at.info)
 
 
 # -- knowledge ------------------------------------------------------------------------------------
@@ -249,7 +263,7 @@ def test_draft_needs_a_status_first(user_env: Settings) -> None:
 
 def test_knowledge_panel_shows_counts(user_env: Settings, assistant: Assistant) -> None:
     info = assistant.info()
-    at = app()
+    at = app("knowledge")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Guidance documents"] == str(info["guidance_documents"])
     assert metrics["Stale documents"] == str(len(info["stale_documents"]))

@@ -86,10 +86,12 @@ def test_round_trip_under_the_users_file(store: ProfileStore):
 def test_each_user_has_their_own_file_and_names_cannot_escape(settings_factory):
     alice = ProfileStore(settings_factory(user="alice"))
     alice.save(make_profile(status="h1b"))
-    sneaky = ProfileStore(settings_factory(user="../../etc/passwd"))
+    bob = ProfileStore(settings_factory(user="bob"))
     assert alice.path.name == "alice.json"
-    assert sneaky.path.parent == alice.path.parent
-    assert sneaky.load() == Profile()
+    assert bob.path.parent == alice.path.parent
+    assert bob.load() == Profile()
+    with pytest.raises(ValueError, match="not a valid user name"):  # refused, not rewritten
+        settings_factory(user="../../etc/passwd")
 
 
 def test_update_merges_and_clears(store: ProfileStore):

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from visapath import ui
+from visapath.references import Link, SourceInfo
+from visapath.ui import markup as ui
 from visapath.models import Answer, Citation
 from visapath.postings import LABELS, VERDICTS, analyze_posting
 
@@ -51,6 +52,15 @@ def test_answer_html_escapes_text_and_turns_markers_into_chips() -> None:
     assert markup.count('<span class="vp-ref">') == 2 and "<br>" in markup
 
 
+def test_chips_link_to_their_cards_in_the_same_answer() -> None:
+    answer = Answer(answer=ANSWER, declined=False, citations=[citation(1), citation(2)])
+    block = ui.answer_block_html(answer, anchor="t3")
+    targets = re.findall(r'<a class="vp-ref" href="#([^"]+)"', block)
+    assert targets == ["vp-t3-s1", "vp-t3-s2", "vp-t3-s1", "vp-t3-s2"]
+    assert set(re.findall(r'<details class="vp-card" id="([^"]+)"', block)) == set(targets)
+    assert block.count("<details") == block.count("</details>") == 2 and "<details open" not in block  # collapsed
+
+
 # -- highlighting ---------------------------------------------------------------------------------
 
 
@@ -81,12 +91,29 @@ def test_overlapping_marks_keep_the_first_and_never_nest() -> None:
     assert markup == 'ab<mark class="vp-hl">cdef</mark>gh<mark class="other">ij</mark>'
 
 
-def test_source_card_shows_heading_meta_and_highlight() -> None:
-    card = ui.source_card_html(citation(page=3), ui.cited_sentences(ANSWER, 1))
+def test_source_card_shows_heading_official_links_review_date_and_highlight() -> None:
+    info = SourceInfo("guidance", links=(Link("H-1B Specialty Occupations (USCIS)", "https://www.uscis.gov/h-1b"),
+                                         Link("8 CFR 214.2(h)", "https://www.ecfr.gov/a"),
+                                         Link("8 CFR 214.2(f)", "https://www.ecfr.gov/b")), last_reviewed="2026-11")
+    card = ui.source_card_html(citation(page=3), ui.cited_sentences(ANSWER, 1), references=info)
     assert "Changing H-1B employers › When can work start? · p. 3" in card
-    assert "Guidance · visas/h1b-portability.md · relevance 0.65" in card
-    assert len(marked(card)) == 2
+    summary = card[card.index("<summary>"):card.index("</summary>")]  # visible while collapsed
+    links = re.findall(r'<a class="vp-official" href="([^"]+)" target="_blank" rel="noopener noreferrer" '
+                       r'title="([^"]+)">([^<]+)</a>', summary)
+    assert links == [("https://www.uscis.gov/h-1b", "H-1B Specialty Occupations (USCIS)", "uscis.gov"),
+                     ("https://www.ecfr.gov/a", "8 CFR 214.2(h)", "ecfr.gov"),
+                     ("https://www.ecfr.gov/b", "8 CFR 214.2(f)", "ecfr.gov (2)")]
+    assert "reviewed 2026-11" in summary and "relevance" not in card
+    assert len(marked(card)) == 2 and "<mark" not in summary  # the passage is inside, shown when opened
     assert "\n" not in card  # a blank line would end Streamlit's HTML block
+
+
+def test_unknown_source_falls_back_to_its_path_and_unsafe_links_are_dropped() -> None:
+    from visapath.references import safe_link
+
+    assert "Guidance · visas/h1b-portability.md" in ui.source_card_html(citation(), [])
+    assert safe_link("x", "javascript:alert(1)") is None and safe_link("x", "//evil.example/a") is None
+    assert safe_link("x", "https://www.uscis.gov/a") == Link("x", "https://www.uscis.gov/a")
 
 
 def test_answer_block_and_stored_answer_render_the_same() -> None:
@@ -97,11 +124,11 @@ def test_answer_block_and_stored_answer_render_the_same() -> None:
     assert block.count('class="vp-card"') == 2 and "Sources (2)" in block
     assert "Your saved posting" in block
     assert marked(block) == [*ui.cited_sentences(ANSWER, 1), "Registration happens in March."]
-    record = {**answer.to_json(extended=True), "query": "q"}
-    [user, restored] = ui.messages_from_records([{"role": "user", "content": "Q?"},
-                                                 {"role": "assistant", "content": answer.answer, "answer": record}])
-    assert user == {"role": "user", "text": "Q?"}
-    assert ui.answer_block_html(restored["answer"]) == block
+    record = {**answer.to_json(extended=True), "query": "q", "feedback": 1}
+    [turn] = ui.turns_from_records([{"role": "user", "content": "Q?"},
+                                    {"role": "assistant", "content": answer.answer, "answer": record}])
+    assert (turn.question, turn.feedback) == ("Q?", 1)
+    assert ui.answer_block_html(turn.answer) == block
 
 
 def test_declined_answer_has_no_sources() -> None:
@@ -110,8 +137,22 @@ def test_declined_answer_has_no_sources() -> None:
 
 
 def test_posting_citation_is_labelled_as_the_users_posting() -> None:
-    card = ui.source_card_html(citation(kind="posting", source="posting:abc", title="Posting: Acme"), [])
-    assert "Your saved posting" in card and "<mark" not in card
+    info = SourceInfo("posting", posting_id="abc123", company="Acme <Corp>")
+    card = ui.source_card_html(citation(kind="posting", source="posting:abc123", title="Posting: Acme"), [],
+                               references=info)
+    assert "Your saved posting · Acme &lt;Corp&gt;" in card and "<mark" not in card
+    assert '<a class="vp-open-posting" href="postings?posting=abc123" target="_self">Open posting</a>' in card
+
+
+def test_escape_markdown_leaves_no_markup_and_reads_the_same() -> None:
+    import html as std_html
+
+    evil = ('![x](https://evil.example/p.png) [click](https://evil.example) <img src=x onerror=alert(1)> '
+            '**bold** :material/warning: :red[red] $x^2$ www.evil.example a@evil.example\n# head')
+    escaped = ui.escape_markdown(evil)
+    for token in ("](", "![", "<", ">", "**", ":material/", ":red[", "$", "www.", "@", "://", "\n"):
+        assert token not in escaped, token
+    assert std_html.unescape(escaped) == " ".join(evil.split())  # shows the same characters, as text
 
 
 # -- postings (real analyzer output) --------------------------------------------------------------

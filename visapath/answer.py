@@ -98,7 +98,7 @@ class GroundedAnswerer:
         off_topic = self.gate.off_topic(self.embedder.embed_one(query))
         name = "messages/decline_off_topic.txt" if off_topic else "messages/decline_no_sources.txt"
         text = render(name, root=self.settings.prompts_dir, has_postings="posting" in scope.kinds)
-        return Answer(answer=text, declined=True, citations=[], query=query)
+        return Answer(answer=text, declined=True, citations=[], query=query, context=[h.chunk.text for h in hits])
 
     def compose(self, query: str, hits: list[Hit]) -> Answer:
         chosen = self.select(query, hits)
@@ -109,7 +109,8 @@ class GroundedAnswerer:
             parts.append(f"{cand.span.text} [{n}]")
         citations = [to_citation(h, numbers[h.chunk.id]) for h in hits if h.chunk.id in numbers]
         citations.sort(key=lambda c: c.n)
-        return Answer(answer=" ".join(parts), declined=False, citations=citations, query=query)
+        return Answer(answer=" ".join(parts), declined=False, citations=citations, query=query,
+                      context=[h.chunk.text for h in hits])
 
     def select(self, query: str, hits: list[Hit]) -> list[Candidate]:
         """Best sentences by similarity, query coverage, passage relevance and position; no repeats."""

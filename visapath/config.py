@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -71,10 +71,32 @@ class Settings(BaseSettings):
     llm_timeout: float = 60.0
     llm_threads: int = 2
 
+    # Answer evaluation (`visapath eval questions`): the real-question file, read in place, and the
+    # fold used for choices (items whose source_kind matches; the rest is reported as unseen).
+    eval_questions_file: Path = PROJECT_ROOT.parent / "shared" / "eval" / "dev" / "questions.jsonl"
+    eval_tuning_sources: str = "MurthyDotCom"
+
     # Uploads and housekeeping.
     max_upload_mb: float = 10.0
     stale_after_days: int = 365
     user: str = "local"
+
+    # App serving and sign-in (UI). Local by default: scripts/run.sh binds 127.0.0.1. Setting an
+    # address other machines can reach (e.g. 0.0.0.0) requires every visitor to sign in (st.login).
+    serve_address: str | None = None
+    auth_provider: str | None = None  # a provider under [auth.<name>] in .streamlit/secrets.toml; None: [auth]
+
+    # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
+    employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
+    employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
+
+    # Privacy: the user name becomes folder names and database keys, so its shape is checked.
+    @field_validator("user", mode="before")
+    @classmethod
+    def _valid_user(cls, value: object) -> str:
+        from visapath.identifiers import user_name
+
+        return user_name(None if value is None else str(value))
 
     @property
     def lexicon_path(self) -> Path:
@@ -96,6 +118,20 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "visapath.sqlite3"
+
+    @property
+    def employers_db_path(self) -> Path:
+        return self.employers_db or self.data_dir / "employers.duckdb"
+
+    @property
+    def employer_aliases_path(self) -> Path:
+        """Brand names and the legal names they file under (shipped; users add their own with the CLI)."""
+        return self.lexicon_dir / "employer_aliases.yaml"
+
+    @property
+    def title_soc_path(self) -> Path:
+        """Job-title patterns to a likely SOC code, used when no LCA data suggests one."""
+        return self.lexicon_dir / "title_soc.yaml"
 
     @property
     def uses_chroma_server(self) -> bool:

@@ -18,6 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from visapath import identifiers
+from visapath.datadir import DataDirError, connect_sqlite, unwritable
 from visapath.models import Answer
 
 TITLE_CHARS = 80
@@ -111,12 +113,15 @@ class ConversationStore:
         self.path = Path(path)
         self.owner = owner
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        try:
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:  # unreadable or read-only file: say so, no traceback
+            raise DataDirError(unwritable(self.path, exc)) from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=10)
+        db = connect_sqlite(self.path)  # secure_delete: a deleted conversation leaves the file
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA foreign_keys = ON")
         try:
@@ -179,6 +184,37 @@ class ConversationStore:
             title = row["title"] if row["title"] != "New conversation" else _title(question)
             db.execute("UPDATE conversations SET updated = ?, title = ? WHERE id = ?", (now, title, conversation_id))
 
+    def pop_last_turn(self, conversation_id: str) -> None:
+        """Remove the last question and its answer (regenerate, edit-and-resend replace them)."""
+        with self._connect() as db:
+            self._row(db, conversation_id)
+            ids = [r["id"] for r in db.execute("SELECT id FROM messages WHERE conversation_id = ? "
+                                                "ORDER BY id DESC LIMIT 2", (conversation_id,))]
+            db.executemany("DELETE FROM messages WHERE id = ?", [(i,) for i in ids])
+
+    def set_feedback(self, conversation_id: str, turn: int, value: int | None) -> None:
+        """Thumbs up (1), down (0) or none on the answer of turn `turn` (0-based), kept with it."""
+        if value not in (0, 1, None):
+            raise ValueError("Feedback is 1 (helpful), 0 (not helpful) or None.")
+        with self._connect() as db:
+            self._row(db, conversation_id)
+            rows = db.execute("SELECT id, answer_json FROM messages WHERE conversation_id = ? AND role = 'assistant' "
+                              "ORDER BY id", (conversation_id,)).fetchall()
+            if not 0 <= turn < len(rows):
+                raise ConversationNotFound(f"Conversation '{conversation_id}' has no answer {turn + 1}.")
+            record = json.loads(rows[turn]["answer_json"] or "{}")
+            record["feedback"] = value
+            db.execute("UPDATE messages SET answer_json = ? WHERE id = ?", (json.dumps(record), rows[turn]["id"]))
+
+    def feedback_counts(self) -> dict[str, int]:
+        """How this user rated answers: {"helpful": n, "not_helpful": m}."""
+        with self._connect() as db:
+            rows = db.execute("SELECT m.answer_json FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                              "WHERE c.owner = ? AND m.role = 'assistant' AND m.answer_json LIKE '%\"feedback\"%'",
+                              (self.owner,)).fetchall()
+        values = [json.loads(r["answer_json"]).get("feedback") for r in rows]
+        return {"helpful": values.count(1), "not_helpful": values.count(0)}
+
     def history(self, conversation_id: str) -> tuple[list[str], list[str], list[str]]:
         """Earlier user questions, their standalone queries, and the chunk ids the last answer cited."""
         conv = self.get(conversation_id)
@@ -209,6 +245,10 @@ class ConversationStore:
         return [dict(r) for r in rows]
 
     def _row(self, db: sqlite3.Connection, conversation_id: str) -> sqlite3.Row:
+        try:
+            identifiers.conversation_id(conversation_id)
+        except identifiers.InvalidIdentifier as exc:
+            raise ConversationNotFound(f"There is no conversation '{conversation_id}': {exc}") from None
         row = db.execute("SELECT * FROM conversations WHERE id = ? AND owner = ?",
                          (conversation_id, self.owner)).fetchone()
         if row is None:

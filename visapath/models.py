@@ -117,6 +117,7 @@ class Citation:
             "page": self.page,
             "quote": self.quote,
             "score": round(float(self.score), 4),
+            "kind": self.kind,
         }
 
 
@@ -129,6 +130,7 @@ class Answer:
     citation_precision: float | None = None
     notice: str | None = None  # e.g. "LLM endpoint unreachable; showing the grounded answer"
     query: str = ""  # the standalone query actually retrieved with
+    context: list[str] = field(default_factory=list, repr=False)  # passages composed from (evaluation; not shown)
 
     def to_json(self, extended: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -55,7 +55,6 @@ _ALIASES = {
 }
 _NAME_MAX, _ROLE_MAX = 80, 100
 _BRACKETS = re.compile(r"[<>\[\]{}]")
-_USER_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class ProfileError(ValueError):
@@ -184,8 +183,7 @@ class ProfileStore:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        user = _USER_SAFE.sub("_", settings.user).strip("._") or "local"
-        self.path = settings.data_dir / "profiles" / f"{user}.json"
+        self.path = settings.data_dir / "profiles" / f"{settings.user}.json"  # user name validated by Settings
 
     def exists(self) -> bool:
         return self.path.exists()

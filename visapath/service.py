@@ -16,6 +16,7 @@ from ingest.chunking import ChunkSettings
 from ingest.pipeline import IngestReport, Indexer
 from visapath.answer import GroundedAnswerer
 from visapath.config import Settings, get_settings
+from visapath.datadir import open_private
 from visapath.embeddings import Embedder, get_embedder
 from visapath.advice import notes_for
 from visapath.explain import Explanation
@@ -31,11 +32,13 @@ if TYPE_CHECKING:
     from visapath.generate import Responder, StreamEvent
     from visapath.drafts import Draft
     from visapath.profile import Profile, ProfileStore
+    from visapath.references import GuidanceReferences, SourceInfo
 
 
 class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
+        open_private(self.settings.data_dir)  # 0700/0600 before anything is written; DataDirError if unusable
 
     # -- components (built lazily, once) --------------------------------------------------------
     @cached_property
@@ -191,6 +194,24 @@ class Assistant:
 
         return compose(self, channel, **options)
 
+    # -- where a citation comes from (source cards) ----------------------------------------------
+    @cached_property
+    def guidance_references(self) -> "GuidanceReferences":
+        from visapath.references import GuidanceReferences
+
+        return GuidanceReferences(self.settings.knowledge_dir)
+
+    def references(self, source: str) -> "SourceInfo":
+        """Official links and review date of a guidance source; title and company of a saved posting."""
+        from dataclasses import replace
+
+        info = self.guidance_references.get(source)
+        if info.kind == "posting" and info.posting_id:
+            saved = next((p for p in self.postings.list() if p.id == info.posting_id), None)
+            if saved is not None:
+                info = replace(info, company=saved.company or "")
+        return info
+
     # -- status ----------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
         s = self.settings
@@ -215,6 +236,7 @@ class Assistant:
             "llm": self.backend_description,
             "data_dir": str(s.data_dir),
             "stale_documents": stale_documents(docs, s.stale_after_days),
+            "answer_feedback": self.conversations.feedback_counts(),
             "documents": docs,
         }
 

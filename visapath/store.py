@@ -161,12 +161,18 @@ class VectorStore:
                                    metadatas=[{**c.metadata(), **(extra or {})} for c in chunks])
         self._changed()
 
-    def delete(self, ids: list[str]) -> None:
+    def delete(self, ids: list[str], purge: bool = False) -> None:
+        """Remove chunks; with `purge`, also erase their text from the embedded Chroma file."""
         if not ids:
             return
         with self._guard("delete from the index"):
             self.collection.delete(ids=ids)
         self._changed()
+        if purge and not self.settings.uses_chroma_server:
+            from visapath.datadir import scrub_chroma
+
+            with self._guard("erase deleted text from the index"):
+                scrub_chroma(self.settings.chroma_path / "chroma.sqlite3", ids)
 
     def reset(self) -> None:
         """Drop the collection (for --rebuild); it is recreated with the current settings."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.pipeline import Indexer
+from visapath import identifiers
 from visapath.config import Settings
 from visapath.models import Document
 
@@ -89,12 +90,18 @@ class PostingWorkspace:
         return sorted(items, key=lambda p: p.created, reverse=True)
 
     def get(self, pid: str) -> tuple[SavedPosting, str, dict[str, Any]]:
+        """The saved posting, its text and analysis; InvalidIdentifier for a malformed id."""
+        pid = identifiers.posting_id(pid)
         record = json.loads((self.root / f"{pid}.json").read_text(encoding="utf-8"))
         text = (self.root / f"{pid}.txt").read_text(encoding="utf-8")
         return SavedPosting(**record["posting"]), text, record["analysis"]
 
     def delete(self, pid: str) -> bool:
-        """Remove the posting's chunks from the index and its files from disk."""
+        """Remove the posting's chunks from the index and its files from disk.
+
+        The id is checked first: it is joined into a path, so `../x` must never reach `unlink`.
+        """
+        pid = identifiers.posting_id(pid)
         removed = self.indexer.remove_source(source_for(pid), self.settings.user)
         found = False
         for suffix in (".json", ".txt"):

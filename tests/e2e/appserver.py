@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class AppServer:
     def start(self, timeout: float = 60.0) -> "AppServer":
         env = {**os.environ, "VISAPATH_DATA_DIR": str(self.data_dir), "HF_HUB_OFFLINE": "1",
                "ANONYMIZED_TELEMETRY": "False", **self.env}
-        cmd = [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.port", str(self.port),
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
                "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

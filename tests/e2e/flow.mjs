@@ -6,7 +6,7 @@
 // Prints one JSON object with what it saw; exits non-zero (with a message) when a step fails.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ask, fail, openApp, openBrowser, openTab, waitIdle } from './lib.mjs';
+import { ask, fail, openApp, openBrowser, openPage, waitIdle } from './lib.mjs';
 
 const url = process.env.APP_URL || fail('APP_URL is required');
 const pdf = process.env.POSTING_PDF || fail('POSTING_PDF is required');
@@ -59,7 +59,7 @@ try {
   result.chat.reopened_cards = await page.locator(cards).count();
 
   // 3. Profile: save a status; it is then used for posting notes and drafts.
-  await openTab(page, 'Profile');
+  await openPage(page, 'Profile');
   await page.getByRole('textbox', { name: 'Name' }).fill('Priya');
   await page.getByRole('combobox', { name: /Current US status/ }).click();
   await page.getByRole('option', { name: 'F-1 STEM OPT extension' }).click();
@@ -70,7 +70,7 @@ try {
   await shot('03-profile.png');
 
   // 4. Postings: upload the PDF (and a broken file: its message shows, the PDF is still analysed).
-  await openTab(page, 'Postings');
+  await openPage(page, 'Postings');
   const files = bad ? [pdf, bad] : [pdf];
   await page.locator('[data-testid="stFileUploader"] input[type="file"]').setInputFiles(files);
   await page.getByRole('button', { name: /Analyze uploads/ }).waitFor({ state: 'visible' });
@@ -85,7 +85,7 @@ try {
   result.posting = {
     verdict: (await verdict.innerText()).trim(),
     evidence: await page.locator('.vp-posting mark.vp-ev:not(.vp-ev-ignored)').allInnerTexts(),
-    requirements: await page.locator('[data-testid="stDataFrame"]').count(),
+    requirements: await page.locator('[data-testid="stTable"], [data-testid="stDataFrame"]').count(),
     notes: await page.locator('.vp-note').count(),
     errors: await page.locator('[data-testid="stAlertContentError"]').allInnerTexts(),
   };
@@ -96,7 +96,7 @@ try {
   await shot('04-posting.png');
 
   // 5. Drafts: a LinkedIn message about the uploaded posting, editable, with a character count.
-  await openTab(page, 'Drafts');
+  await openPage(page, 'Drafts');
   await page.getByRole('combobox', { name: /Channel/ }).click();
   await page.getByRole('option', { name: /LinkedIn message/ }).click();
   await page.getByRole('combobox', { name: /About a posting/ }).click();
@@ -118,7 +118,7 @@ try {
   await shot('05-draft.png');
 
   // 6. Knowledge panel.
-  await openTab(page, 'Knowledge');
+  await openPage(page, 'Knowledge');
   await page.getByText('Guidance documents').waitFor();
   await shot('06-knowledge.png');
 } catch (err) {

@@ -89,9 +89,26 @@ export async function ask(page, question, timeout = 60_000) {
   };
 }
 
-export async function openTab(page, name) {
-  await page.getByRole('tab', { name: new RegExp(name) }).click();
-  await page.waitForTimeout(150);
+/** Go to one of the app's pages through its navigation (top links; a menu on narrow screens). */
+export async function openPage(page, name) {
+  const link = page.locator('[data-testid="stTopNavLink"]:visible', { hasText: name });
+  if (await link.count()) {
+    await link.first().click();
+  } else {  // narrow screens fold the page links into the sidebar navigation
+    await openSidebar(page);
+    await page.locator('[data-testid="stSidebarNavLink"]', { hasText: name }).first().click();
+  }
+  await page.waitForURL((u) => u.pathname.endsWith(`/${name.toLowerCase()}`) || name === 'Chat', { timeout: 15_000 })
+    .catch(() => {});
+  await waitIdle(page);
+}
+
+/** Open the sidebar if it is collapsed (it starts collapsed on narrow screens). */
+export async function openSidebar(page) {
+  const content = page.locator('[data-testid="stSidebarContent"]');
+  if (await content.isVisible() && (await content.boundingBox())?.x >= 0) return;
+  await page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first().click();
+  await page.waitForTimeout(400);
 }
 
 export function fail(message) {

@@ -141,7 +141,7 @@ def run_batch(path: str) -> int:
         questions = [line.strip() for line in stream if line.strip()]
     assistant = ready_assistant(progress=False)
     for question in questions:
-        print_json(assistant.ask(question).to_json())
+        print_json(assistant.ask(question).to_json(extended=True))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from visapath.cli.common import ready_assistant
@@ -19,6 +20,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     r.add_argument("--misses", action="store_true", help="list questions not answered at rank 1")
     r.set_defaults(func=run_retrieval)
+    a = which.add_parser("questions", help="fact coverage, declines and misses of chat answers on real questions")
+    a.add_argument("--file", type=Path, default=None,
+                   help="questions file (JSON lines); default VISAPATH_EVAL_QUESTIONS_FILE (../shared/eval/dev)")
+    a.add_argument("--fold", choices=["all", "tuning", "unseen"], default="all",
+                   help="tuning: items whose source_kind matches VISAPATH_EVAL_TUNING_SOURCES; unseen: the rest")
+    a.add_argument("--misses", action=argparse.BooleanOptionalAction, default=None,
+                   help="list the misses (default: on, except for --fold unseen)")
+    a.add_argument("--json", action="store_true", help="print the report as JSON")
+    a.set_defaults(func=run_questions)
     q = which.add_parser("postings", help="sentence-label F1 and posting-field accuracy on labeled files")
     q.add_argument("--sentences", type=Path, default=DEV_DIR / "sentences.jsonl")
     q.add_argument("--postings", type=Path, default=DEV_DIR / "postings")
@@ -48,4 +58,34 @@ def run_postings(args: argparse.Namespace) -> int:
         print(f"error: no labeled data at {args.sentences} or {args.postings}")
         return 2
     print(format_report(evaluate_postings(sentences, postings), errors=args.errors))
+    return 0
+
+
+def run_questions(args: argparse.Namespace) -> int:
+    from visapath.cli.common import print_json
+    from visapath.evaluation.questions import QuestionEvaluator, format_report, load_items, select
+
+    assistant = ready_assistant(progress=False)
+    path = args.file or assistant.settings.eval_questions_file
+    if not path.exists():
+        print(f"error: no questions file at {path} (give one with --file)", file=sys.stderr)
+        return 2
+    try:
+        items = load_items(path)
+    except (ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    pattern = assistant.settings.eval_tuning_sources
+    if args.fold == "tuning":
+        items = select(items, source_pattern=pattern)
+    elif args.fold == "unseen":
+        items = select(items, exclude_source_pattern=pattern)
+    assistant.ensure_index()
+    report = QuestionEvaluator(assistant.ask).run(items)
+    if args.json:
+        print_json({"file": str(path), "fold": args.fold, "backend": assistant.backend_name, **report.to_json()})
+        return 0
+    show = args.misses if args.misses is not None else args.fold != "unseen"
+    title = f"Answers on {len(items)} questions from {path} (fold: {args.fold}; backend: {assistant.backend_name})"
+    print(format_report(report, show_misses=show, title=title))
     return 0

@@ -110,6 +110,10 @@ def print_explanation(e: Explanation) -> None:
 def run_postings(args: argparse.Namespace) -> int:
     a = assistant()
     if args.action == "delete":
+        from visapath.identifiers import posting_id
+
+        for pid in args.ids:  # every id is checked before anything is deleted
+            posting_id(pid)
         missing = [pid for pid in args.ids if not a.postings.delete(pid)]
         for pid in missing:
             print(f"error: no saved posting {pid}", file=sys.stderr)

@@ -9,11 +9,13 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from visapath.models import Answer, Citation
+from visapath.references import Link, SourceInfo
+from visapath.ui.state import Turn
 
 # -- sponsorship verdicts --------------------------------------------------------------------------
 
@@ -98,16 +100,44 @@ def cited_sentences(answer: str, n: int) -> list[str]:
     return [s.text for s in split_answer(answer) if n in s.refs]
 
 
-def answer_html(answer: str) -> str:
-    """The answer as escaped HTML, with `[n]` markers as small reference chips."""
+def answer_html(answer: str, anchor: str = "") -> str:
+    """The answer as escaped HTML, with `[n]` markers as small reference chips.
+
+    With an `anchor` (one per answer on the page) each chip links to its source card
+    (`#<anchor>-s<n>`); following the link opens the collapsed card and scrolls to it.
+    """
     out: list[str] = []
     pos = 0
     for match in _NUMBER.finditer(answer):
         out.append(html.escape(answer[pos:match.start()]))
-        out.append(f'<span class="vp-ref">{int(match.group(1))}</span>')
+        n = int(match.group(1))
+        if anchor:
+            out.append(f'<a class="vp-ref" href="#{card_id(anchor, n)}" title="Open source {n}">{n}</a>')
+        else:
+            out.append(f'<span class="vp-ref">{n}</span>')
         pos = match.end()
     out.append(html.escape(answer[pos:]))
-    return "".join(out).replace("\n", "<br>")
+    return _lines("".join(out))
+
+
+def card_id(anchor: str, n: int) -> str:
+    """The element id of source card `n` of the answer `anchor` (letters, digits and dashes only)."""
+    return f"vp-{_css_token(anchor)}-s{int(n)}"
+
+
+def answer_plain_text(answer: Answer) -> str:
+    """What Copy answer puts on the clipboard: the answer, then its numbered sources with links."""
+    lines = [answer.answer.strip()]
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {citation_heading(c.title, c.section, c.page)}")
+    return "\n".join(lines)
+
+
+def question_html(question: str) -> str:
+    return f'<div class="vp-question">{_lines(escape(question))}</div>'
 
 
 def citation_from_json(data: Mapping[str, Any]) -> Citation:
@@ -128,15 +158,20 @@ def answer_from_record(text: str, record: Mapping[str, Any] | None) -> Answer:
                   backend=str(record.get("backend") or "grounded"), notice=record.get("notice") or None)
 
 
-def messages_from_records(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Stored conversation messages as the chat's message list ({role, text} / {role, answer})."""
-    out: list[dict[str, Any]] = []
+def turns_from_records(records: Iterable[Mapping[str, Any]]) -> list[Turn]:
+    """Stored conversation messages (user, assistant, user, …) as the chat's turns."""
+    turns: list[Turn] = []
+    question: str | None = None
     for r in records:
         if r.get("role") == "user":
-            out.append({"role": "user", "text": str(r.get("content") or "")})
-        else:
-            out.append({"role": "assistant", "answer": answer_from_record(str(r.get("content") or ""), r.get("answer"))})
-    return out
+            question = str(r.get("content") or "")
+        elif question is not None:
+            record = r.get("answer") or {}
+            feedback = record.get("feedback") if isinstance(record, Mapping) else None
+            turns.append(Turn(question, answer_from_record(str(r.get("content") or ""), record),
+                              feedback if feedback in (0, 1) else None))
+            question = None
+    return turns
 
 
 def citation_heading(title: str, section: str | None = None, page: int | None = None) -> str:
@@ -424,34 +459,104 @@ def escape(text: str) -> str:
     return html.escape(str(text))
 
 
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]#!|~<>&:@$]|(?<=www)\.|^[-+]|(?<=^\d)\.|(?<=^\d\d)\.",
+                               re.IGNORECASE)
+
+
+def escape_markdown(text: object) -> str:
+    """Text for a place Streamlit renders as markdown (labels, expanders, toasts, captions, alerts).
+
+    Every character markdown, HTML or Streamlit gives a meaning (links, images, emphasis, tags,
+    `:material/…:` icons, `:red[…]` colours, `$` maths, bare-URL autolinks via `:`, `www.` and `@`,
+    a list or heading at the start) becomes a numeric character reference, which markdown shows as
+    that plain character. Line breaks become spaces: a label is one line.
+    """
+    flat = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", flat)
+
+
 # -- HTML blocks -----------------------------------------------------------------------------------
 
 
-def source_card_html(citation: Citation, sentences: Sequence[str]) -> str:
-    """One source card: number, title › section · page, where it is from, relevance, the passage.
-
-    The answer sentences that cite this source (`sentences`) are highlighted in the passage.
+def source_card_html(citation: Citation, sentences: Sequence[str], references: SourceInfo | None = None,
+                     anchor: str = "") -> str:
+    """One source card, collapsed: number, title › section, official links and review date (or, for
+    a saved posting, its company and a link to open it); opened, the quoted passage with the
+    answer sentences that cite it (`sentences`) highlighted.
     """
     c = citation
     heading = escape(citation_heading(c.title, c.section, c.page))
-    meta = f"{escape(source_kind_label(c.kind, c.source))} · {escape(score_label(c.score))}"
     passage = _lines(highlight_cited(c.quote, sentences) if sentences else escape(c.quote))
+    ident = f' id="{card_id(anchor, c.n)}"' if anchor else ""
     return (
-        f'<div class="vp-card" data-source="{escape(c.source)}">'
-        f'<div class="vp-card-head"><span class="vp-num">{int(c.n)}</span>'
+        f'<details class="vp-card"{ident} data-source="{escape(c.source)}">'
+        f'<summary><div class="vp-card-head"><span class="vp-num">{int(c.n)}</span>'
         f'<span class="vp-card-title">{heading}</span></div>'
-        f'<div class="vp-card-meta">{meta}</div>'
-        f'<div class="vp-passage">{passage}</div></div>'
+        f'<div class="vp-card-meta">{_card_meta(c, references)}</div></summary>'
+        f'<div class="vp-passage">{passage}</div></details>'
     )
 
 
-def answer_block_html(answer: Answer) -> str:
-    """An answer with its source cards as one HTML block (one element per message keeps reruns light)."""
+def _card_meta(c: Citation, info: SourceInfo | None) -> str:
+    """Where the passage is from: official pages and review date, or the user's posting."""
+    if c.kind == "posting" or c.source.startswith("posting:"):
+        company = f" · {escape(info.company)}" if info and info.company else ""
+        pid = info.posting_id if info else c.source.removeprefix("posting:")
+        link = (f' · <a class="vp-open-posting" href="postings?posting={escape(_css_token(pid))}" target="_self">'
+                "Open posting</a>") if pid else ""
+        return f"Your saved posting{company}{link}"
+    parts = []
+    if info and info.links:
+        parts.append(" · ".join(
+            f'<a class="vp-official" href="{escape(link.url)}" target="_blank" rel="noopener noreferrer" '
+            f'title="{escape(link.title)}">{escape(label)}</a>' for link, label in link_labels(info.links)))
+    else:
+        parts.append(escape(source_kind_label(c.kind, c.source)))
+    if info and info.last_reviewed:
+        parts.append(f'<span class="vp-reviewed">reviewed {escape(info.last_reviewed)}</span>')
+    return " · ".join(parts)
+
+
+def link_labels(links: Sequence[Link]) -> list[tuple[Link, str]]:
+    """Short, distinct link texts for a card: the site ('uscis.gov'), numbered when a site repeats."""
+    seen: dict[str, int] = {}
+    out = []
+    for link in dict.fromkeys(links):
+        host = link.host or link.url
+        seen[host] = seen.get(host, 0) + 1
+        out.append((link, host if seen[host] == 1 else f"{host} ({seen[host]})"))
+    return out
+
+
+CHIP_SCRIPT = """<script>(() => {
+  // [n] chips link to their card's id: open that collapsed source card and scroll it into view.
+  if (window.__vpChips) return; window.__vpChips = true;
+  const openCard = (id) => {
+    const card = id && document.getElementById(id);
+    if (!card || card.tagName !== 'DETAILS') return false;
+    card.open = true; card.scrollIntoView({ behavior: 'smooth', block: 'center' }); return true;
+  };
+  document.addEventListener('click', (e) => {
+    const chip = e.target.closest && e.target.closest('a.vp-ref');
+    if (!chip) return;
+    const id = decodeURIComponent((chip.getAttribute('href') || '').slice(1));
+    if (openCard(id)) { e.preventDefault(); history.replaceState(null, '', '#' + id); }
+  });
+})();</script>"""
+
+
+def answer_block_html(answer: Answer, anchor: str = "",
+                      references: Callable[[str], SourceInfo] | None = None) -> str:
+    """An answer, then its collapsed source cards, as one HTML block (one element per message keeps
+    reruns light). `anchor` makes the `[n]` chips link to the cards; `references` looks up what
+    each card shows about its source."""
     css = "vp-answer vp-declined" if answer.declined else "vp-answer"
-    parts = [f'<div class="{css}">{answer_html(answer.answer)}</div>']
+    parts = [f'<div class="{css}">{answer_html(answer.answer, anchor)}</div>']
     if answer.citations:
         parts.append(f'<div class="vp-sources-label">Sources ({len(answer.citations)})</div>')
-        parts.extend(source_card_html(c, cited_sentences(answer.answer, c.n)) for c in answer.citations)
+        parts.extend(source_card_html(c, cited_sentences(answer.answer, c.n),
+                                      references(c.source) if references else None, anchor)
+                     for c in answer.citations)
     return f'<div class="vp-answer-block">{"".join(parts)}</div>'
 
 
@@ -484,8 +589,9 @@ def posting_html(text: str, sponsorship: Mapping[str, Any]) -> str:
 
 
 def _lines(markup: str) -> str:
-    """Line breaks as <br>: a blank line would end the HTML block when Streamlit parses markdown."""
-    return re.sub(r"\r?\n", "<br>", markup)
+    """Line breaks as <br>: a blank line would end the HTML block when Streamlit parses markdown
+    (and what follows would be read as markdown), so no CR or LF may remain."""
+    return re.sub(r"\r\n|\r|\n", "<br>", markup)
 
 
 @dataclass(frozen=True)
@@ -545,7 +651,7 @@ def note_html(text: str, refs: Sequence[int]) -> str:
 def profile_summary_html(name: str, status_label: str | None, role: str) -> str:
     """The sidebar's 'who am I' block; points to the Profile tab when the status is missing."""
     if not status_label:
-        return '<div class="vp-profile vp-profile-empty">Set your status in <b>Profile</b> for personal notes.</div>'
+        return '<div class="vp-profile vp-profile-empty">Set your status on the <b>Profile</b> page for personal notes.</div>'
     who = escape(name) if name else "You"
     role_line = f"<div>{escape(role)}</div>" if role else ""
     return f'<div class="vp-profile"><b>{who}</b><div>{escape(status_label)}</div>{role_line}</div>'
@@ -604,18 +710,28 @@ APP_CSS = """<style>
 .vp-answer { font-size: 1rem; line-height: 1.6; }
 .vp-declined { color: #57606a; font-style: italic; }
 .vp-ref { display: inline-block; min-width: 1.2em; padding: 0 0.35em; margin: 0 0.1em; border-radius: 0.5em;
-  background: #e6eefb; color: #0b3d91; font-size: 0.72em; font-weight: 600; text-align: center;
-  vertical-align: 0.35em; line-height: 1.5; }
-.vp-sources-label { margin: 0.8rem 0 0.3rem; font-size: 0.78rem; font-weight: 600; letter-spacing: 0.04em;
+  background: #e6eefb; color: #0b3d91 !important; font-size: 0.72em; font-weight: 600; text-align: center;
+  vertical-align: 0.35em; line-height: 1.5; text-decoration: none !important; }
+a.vp-ref:hover { background: #0b3d91; color: #fff !important; }
+.vp-sources-label { margin: 0.7rem 0 0.25rem; font-size: 0.72rem; font-weight: 600; letter-spacing: 0.04em;
   text-transform: uppercase; color: #57606a; }
-.vp-card { border: 1px solid #d8dee4; border-radius: 0.6rem; padding: 0.6rem 0.8rem; margin-bottom: 0.5rem;
-  background: #ffffff; }
-.vp-card-head { display: flex; gap: 0.5rem; align-items: baseline; font-weight: 600; color: #1f2328; }
+.vp-card { border: 1px solid #d8dee4; border-radius: 0.5rem; padding: 0.3rem 0.6rem; margin-bottom: 0.3rem;
+  background: #ffffff; scroll-margin-top: 4rem; }
+.vp-card > summary { list-style: none; cursor: pointer; }
+.vp-card > summary::-webkit-details-marker { display: none; }
+.vp-card > summary .vp-card-head::after { content: "▸"; margin-left: auto; color: #8c959f; }
+.vp-card[open] > summary .vp-card-head::after { content: "▾"; }
+.vp-card:target { border-color: #0b3d91; box-shadow: 0 0 0 2px #e6eefb; }
+.vp-card-head { display: flex; gap: 0.5rem; align-items: baseline; font-weight: 600; color: #1f2328;
+  font-size: 0.88rem; }
+.vp-card-title { overflow-wrap: anywhere; }
 .vp-num { flex: none; display: inline-block; min-width: 1.5em; text-align: center; border-radius: 0.5em;
   background: #0b3d91; color: #fff; font-size: 0.8em; }
-.vp-card-meta { font-size: 0.78rem; color: #57606a; margin: 0.1rem 0 0.4rem 2rem; }
-.vp-passage { font-size: 0.88rem; line-height: 1.55; color: #24292f; max-height: 12rem; overflow-y: auto;
-  margin-left: 2rem; }
+.vp-card-meta { font-size: 0.75rem; color: #57606a; margin: 0.05rem 0 0.1rem 2rem; overflow-wrap: anywhere; }
+.vp-card-meta a { color: #0b3d91; }
+.vp-official::after { content: " ↗"; }
+.vp-passage { font-size: 0.86rem; line-height: 1.55; color: #24292f; max-height: 14rem; overflow-y: auto;
+  margin: 0.3rem 0 0.2rem 2rem; }
 mark.vp-hl { background: #fff1a6; padding: 0 0.1em; border-radius: 0.15em; }
 mark.vp-hl-word { background: #fff7d1; }
 .vp-verdict { border-left: 5px solid #57606a; background: #f6f8fa; border-radius: 0.4rem;

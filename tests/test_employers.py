@@ -1,0 +1,253 @@
+"""Employer filing data end to end: real-layout files written here, imported into a real DuckDB
+file, queried through the CLI (`visapath employers ...`, `visapath wage-level`)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.employer_files import (
+    LCA_HEADER, OLD_NAMES, SEATTLE_AREA, lca_row, sample_wages, write_hub_new, write_hub_old, write_lca_csv,
+    write_wages, write_xlsx,
+)
+from visapath.cli import main
+from visapath.employers.data import EmployerData
+from visapath.employers.normalize import annualize, normalize_name, normalize_status, normalize_unit
+
+
+def q1_rows() -> list[dict]:
+    """FY2024 Q1 (Oct-Dec 2023) quarterly file: statuses, units, DBA, wrapped values, a duplicate."""
+    return [
+        lca_row("I-200-23280-000001", "Certified", "2023-10-10", "Optum Services, Inc.", title="Machine Learning Engineer",
+                state="MN", city="Eden Prairie", wage="140000", unit="Year", level="II", fein="41-1234567"),
+        lca_row("I-200-23280-000002", "CERTIFIED", "10/20/2023", "OPTUM SERVICES INC", title="Senior ML Engineer",
+                state="MN", wage="80.50", unit="Hour", level="III", cont="1", new="0"),
+        lca_row("I-200-23280-000003", "Certified - Withdrawn", "2023-11-01", "Optum Services Inc.", title="Data Scientist",
+                soc="15-2051.00", soc_title="Data Scientists", state="MN", wage="12,000", unit="Month", level="I"),
+        lca_row('="I-200-23280-000004"', "DENIED", "2023-12-01", "The Acme Company, LLC", title="Software Engineer",
+                state="WA", wage="$3,000.00", unit="Week", level="IV", dba="Rocket Labs", change_employer="1", new="0"),
+        lca_row("I-200-23280-000005", "WITHDRAWN", "2023-12-05", "Acme Co", title="Software Engineer", state="WA",
+                wage="4000", unit="Bi-Weekly", level="Level I", h1b_dependent="Yes"),
+        # A repeated case: the row with the later decision wins.
+        lca_row("I-200-23280-000006", "Certified", "2023-10-15", "Globex Corporation", state="NY", level="I"),
+        lca_row("I-200-23280-000006", "Certified - Withdrawn", "2023-12-20", "Globex Corporation", state="NY", level="I"),
+        # Rejected rows: no case number, a date that is not one, an unknown status.
+        lca_row("", "Certified", "2023-10-11", "Nameless Inc"),
+        lca_row("I-200-23280-000008", "Certified", "soon", "Globex Corporation"),
+        lca_row("I-200-23280-000009", "Pending review", "2023-10-12", "Globex Corporation"),
+    ]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    d = tmp_path / "downloads"
+    d.mkdir()
+    q1 = write_lca_csv(d / "LCA_Disclosure_Data_FY2024_Q1.csv", q1_rows(), blank_rows=40)
+    # A cumulative file for Q1-Q2: Optum case 1 is now withdrawn (later decision); case 5 is gone.
+    cum_rows = [r for r in q1_rows() if r["CASE_NUMBER"] not in ("I-200-23280-000005",)]
+    cum_rows[0] = dict(cum_rows[0], CASE_STATUS="Certified - Withdrawn", DECISION_DATE="2024-02-01")
+    cum_rows.append(lca_row("I-200-24050-000010", "Certified", "2024-03-03", "Optum Services Inc", title="ML Engineer",
+                            state="MN", wage="150000", level="II"))
+    cum = write_xlsx(d / "LCA_Disclosure_Data_FY2024_Q2.xlsx", LCA_HEADER, cum_rows, blank_rows=25)
+    older = write_lca_csv(d / "H-1B_Disclosure_Data_FY2019.csv", [
+        lca_row("I-200-19001-000001", "CERTIFIED-WITHDRAWN", "2019-05-01", "Optum Services, Inc.", title="Data Engineer",
+                state="MN", level="II")], rename=OLD_NAMES)
+    hub_old = write_hub_old(d / "h1b_datahubexport-2022.csv", [
+        {"Fiscal Year": "2022", "Employer": "OPTUM SERVICES INC", "Initial Approval": "12", "Initial Denial": "1",
+         "Continuing Approval": "30", "Continuing Denial": "2", "NAICS": "54", "Tax ID": "4567", "State": "MN",
+         "City": "EDEN PRAIRIE", "ZIP": "55344"}])
+    hub_new = write_hub_new(d / "Employer Information.csv", [
+        {"Line by line": "1", "Fiscal Year   ": "2024", "Employer (Petitioner) Name": "OPTUM SERVICES INC",
+         "Tax ID": "4567", "Industry (NAICS) Code": "54 - Professional", "Petitioner City": "EDEN PRAIRIE",
+         "Petitioner State": "MN", "Petitioner Zip Code": "55344", "New Employment Approval": "10",
+         "New Employment Denial": "1", "Continuation Approval": "20", "Continuation Denial": "0",
+         "Change with Same Employer Approval": "3", "Change with Same Employer Denial": "0",
+         "New Concurrent Approval": "0", "New Concurrent Denial": "0", "Change of Employer Approval": "7",
+         "Change of Employer Denial": "1", "Amended Approval": "2", "Amended Denial": "0"}])
+    alc, geo = sample_wages()
+    wages_dir = d / "OFLC_Wages_2025-26"
+    write_wages(wages_dir, alc, geo)
+    archive = d / "OFLC_Wages_2025-26.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in wages_dir.iterdir():
+            z.write(f, f"OFLC_Wages_2025-26/{f.name}")
+    return {"q1": q1, "cum": cum, "older": older, "hub_old": hub_old, "hub_new": hub_new, "wages_zip": archive}
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def run_json(capsys, *argv: str):
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_normalisation_rules() -> None:
+    assert normalize_name("The Acme Company, LLC") == normalize_name("ACME CO") == "acme"
+    assert normalize_name("Optum Services, Inc. d/b/a Optum Tech") == "optum services"
+    assert normalize_name("AT&T Services, Inc.") == "at and t services"
+    assert normalize_status("Certified - Withdrawn") == normalize_status("CERTIFIED-WITHDRAWN") == "certified_withdrawn"
+    assert normalize_unit("Bi-Weekly") == "biweekly" and annualize(50.0, normalize_unit("Hour")) == 104000.0
+
+
+def test_import_summary_pitfalls_and_reimport(cli_data: Path, files: dict[str, Path], capsys) -> None:
+    report = run_json(capsys, "employers", "import", str(files["q1"]))
+    (s,) = report
+    assert s["status"] == "imported" and s["format"] == "lca"
+    assert s["rows_read"] == 50 and s["blank"] == 40
+    assert s["rejected"] == 3 and set(s["rejects"]) == {
+        "no CASE_NUMBER", "DECISION_DATE is not a date", "CASE_STATUS not recognised: Pending review"}
+    assert s["duplicate"] == 1 and s["kept"] == 6
+    assert s["fiscal_years"] == [2024] and s["quarters"] == ["FY2024 Q1"] and s["cumulative"] is False
+    assert (s["decision_min"], s["decision_max"]) == ("2023-10-10", "2023-12-20")
+    # The same bytes again change nothing.
+    (again,) = run_json(capsys, "employers", "import", str(files["q1"]))
+    assert again["status"] == "unchanged"
+    info = run_json(capsys, "employers", "info")
+    assert info["counts"]["lca"] == 6 and len(info["files"]) == 1
+
+    shown = run_json(capsys, "employers", "show", "Globex")
+    (fy,) = shown["years"]
+    assert fy["lca_total"] == 1 and fy["certified_withdrawn"] == 1 and fy["certified"] == 0  # latest decision won
+
+    acme = run_json(capsys, "employers", "show", "Acme Company")  # "The ... Company, LLC" and "Acme Co" are one entity
+    (fy,) = acme["years"]
+    assert fy["lca_total"] == 2 and fy["denied"] == 1 and fy["withdrawn"] == 1 and fy["change_of_employer"] == 1
+    assert fy["wage_levels"] == {"I": 1, "II": 0, "III": 0, "IV": 1}
+    # $3,000/week -> 156,000; 4,000 bi-weekly -> 104,000: median 130,000.
+    assert fy["median_annual_wage"] == 130000.0
+    assert acme["flags"]["h1b_dependent_cases"] == 1
+    assert run_json(capsys, "employers", "show", "Rocket Labs")["matched"][0]["match"] == "dba"
+    wrapped = run_json(capsys, "employers", "show", "acme")
+    assert wrapped["lca_cases"] == 2
+
+
+def test_cumulative_xlsx_replaces_what_it_covers(cli_data: Path, files: dict[str, Path], capsys) -> None:
+    run_json(capsys, "employers", "import", str(files["q1"]))
+    (s,) = run_json(capsys, "employers", "import", str(files["cum"]))
+    assert s["status"] == "imported" and s["blank"] == 25 and s["cumulative"] is True
+    assert s["quarters"] == ["FY2024 Q1", "FY2024 Q2"]
+    info = run_json(capsys, "employers", "info")
+    assert info["counts"]["lca"] == 6  # case 5 left with the older file; case 10 came in
+    assert info["files"][1]["superseded_by"] == info["files"][0]["file_id"]
+    optum = run_json(capsys, "employers", "show", "Optum Services Inc", "--state", "MN")
+    (fy,) = optum["years"]
+    assert fy["lca_total"] == 4 and fy["certified_withdrawn"] == 2 and fy["certified"] == 2
+    assert optum["sources"] == ["LCA_Disclosure_Data_FY2024_Q2.xlsx"]
+    assert "attestation" in optum["caveat"]
+    acme = run_json(capsys, "employers", "show", "Acme")
+    assert acme["years"][0]["withdrawn"] == 0 and acme["lca_cases"] == 1
+
+
+def test_folder_zip_hub_and_show_contract(cli_data: Path, files: dict[str, Path], capsys) -> None:
+    report = run_json(capsys, "employers", "import", str(files["q1"].parent))
+    by_name = {Path(r["source"].split("!")[-1]).name: r for r in report}
+    assert by_name["ALC_Export.csv"]["format"] == "oflc_wages" and by_name["Geography.csv"]["format"] == "oflc_geography"
+    assert "OFLC_Wages_2025-26.zip!" in by_name["ALC_Export.csv"]["source"] or by_name["ALC_Export.csv"]["status"] == "unchanged"
+    assert by_name["Employer Information.csv"]["format"] == "uscis_hub"
+    assert by_name["h1b_datahubexport-2022.csv"]["kept"] == 1
+    assert by_name["H-1B_Disclosure_Data_FY2019.csv"]["kept"] == 1  # older column names
+
+    r = run_json(capsys, "employers", "show", "Optum", "--title", "ML engineer", "--state", "MN")
+    assert set(r) >= {"query", "matched", "years", "uscis", "sources"}
+    assert {m["name"] for m in r["matched"]} >= {"Optum Services Inc"} or r["matched"]
+    for y in r["years"]:
+        assert set(y) >= {"fiscal_year", "lca_total", "certified", "certified_withdrawn", "denied", "withdrawn",
+                          "new_employment", "continuation", "change_of_employer", "wage_levels", "median_annual_wage"}
+    titles = {t["value"] for t in r["top_titles"]}
+    assert titles == {"MACHINE LEARNING ENGINEER", "SENIOR ML ENGINEER", "ML ENGINEER"}
+    uscis = {u["fiscal_year"]: u for u in r["uscis"]}
+    assert uscis[2022]["approvals"] == 42 and uscis[2022]["denials"] == 3
+    assert uscis[2024]["approvals"] == 42 and uscis[2024]["categories"]["change_of_employer_approval"] == 7
+    years = run_json(capsys, "employers", "show", "Optum", "--years", "1")
+    assert [y["fiscal_year"] for y in years["years"]] == [2024]
+    code, text, _ = run(capsys, "employers", "show", "Optum", "--title", "ML engineer")
+    assert code == 0 and "attestation" in text and "not an approved" in text and "Sources:" in text
+
+
+def test_search_no_match_and_aliases(cli_data: Path, files: dict[str, Path], capsys) -> None:
+    run_json(capsys, "employers", "import", str(files["q1"]))
+    found = run_json(capsys, "employers", "search", "Optum")
+    assert found["candidates"][0]["name"].upper().startswith("OPTUM SERVICES")
+    assert found["candidates"][0]["filings"] == 3
+    code, text, _ = run(capsys, "employers", "search", "Optum Servces")  # typo: fuzzy candidates with scores
+    assert "no filings found under that name" in text and "Optum Services" in text and "does not sponsor" not in text
+    missing = run_json(capsys, "employers", "show", "Initech Systems")
+    assert missing["matched"] == [] and missing["message"] == "no filings found under that name"
+    code, text, _ = run(capsys, "employers", "show", "Globx Corp")
+    assert "no filings found under that name" in text and "Globex Corporation" in text
+    assert "says nothing about whether the employer sponsors" in text
+    assert run(capsys, "employers", "alias", "add", "Initech", "Globex Corporation")[0] == 0
+    aliased = run_json(capsys, "employers", "show", "Initech")
+    assert aliased["matched"][0]["match"] == "alias" and aliased["lca_cases"] == 1
+    assert run_json(capsys, "employers", "alias", "list")[0]["alias"] == "Initech"
+    run(capsys, "employers", "alias", "remove", "Initech")
+    assert run_json(capsys, "employers", "show", "Initech")["matched"] == []
+
+
+def test_wage_level_contract_and_fallback(cli_data: Path, files: dict[str, Path], capsys) -> None:
+    run_json(capsys, "employers", "import", str(files["wages_zip"]))
+    r = run_json(capsys, "wage-level", "--soc", "15-2051", "--area", SEATTLE_AREA, "--salary", "150000")
+    assert r["wages"] == {"I": 104000.0, "II": 130000.0, "III": 156000.0, "IV": 182000.0}
+    assert (r["level"], r["entries"], r["unit"], r["geo_level"]) == ("II", 2, "year", 1)
+    assert r["source"] == "ALC_Export.csv" and "214.2(h)(8)(iii)" in r["rule"]
+    by_county = run_json(capsys, "wage-level", "--soc", "15-2051", "--county", "King", "--state", "WA",
+                         "--salary", "90", "--unit", "hour")
+    assert by_county["area"] == SEATTLE_AREA and by_county["level"] == "IV" and by_county["entries"] == 4
+    low = run_json(capsys, "wage-level", "--soc", "15-2051", "--area", "Seattle", "--salary", "90000")
+    assert low["level"] == "below I" and low["entries"] == 1
+    # Two employers registering one person: the lowest level counts.
+    two = run_json(capsys, "wage-level", "--soc", "15-2051", "--area", SEATTLE_AREA, "--salary", "190000",
+                   "--salary", "135000")
+    assert two["level"] == "II" and [o["level"] for o in two["offers"]] == ["IV", "II"]
+    fallback = run_json(capsys, "wage-level", "--soc", "15-2051", "--county", "Hennepin", "--state", "MN",
+                        "--salary", "130000")
+    assert fallback["geo_level"] == 3 and fallback["geo_fallback"] and "wider geography" in fallback["geo_note"]
+    code, _, err = run(capsys, "wage-level", "--soc", "99-9999", "--area", SEATTLE_AREA, "--salary", "1")
+    assert code == 2 and "99-9999" in err
+
+
+def test_bad_files_are_reported_and_lose_nothing(cli_data: Path, files: dict[str, Path], tmp_path: Path, capsys) -> None:
+    run_json(capsys, "employers", "import", str(files["q1"]))
+    junk = tmp_path / "notes.csv"
+    junk.write_text("name,comment\nx,y\n", encoding="utf-8")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04garbage")
+    report = run_json_code(capsys, "employers", "import", str(junk), str(empty), str(broken), str(tmp_path / "missing.csv"))
+    assert all(r["status"] == "failed" for r in report) and len(report) == 4
+    assert "not a known layout" in report[0]["error"] and "empty" in report[1]["error"]
+    assert "damaged" in report[2]["error"] and "no such file" in report[3]["error"]
+    assert run_json(capsys, "employers", "info")["counts"]["lca"] == 6
+
+
+def run_json_code(capsys, *argv: str):
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == 1
+    return json.loads(out)
+
+
+def test_no_database_yet_is_a_clear_message(cli_data: Path, capsys) -> None:
+    code, _, err = run(capsys, "employers", "show", "Optum")
+    assert code == 2 and "no employer data imported yet" in err
+
+
+def test_xlsx_stream_reads_rows_in_batches(settings_factory, tmp_path: Path) -> None:
+    rows = [lca_row(f"I-200-24001-{i:06d}", "Certified", "2024-01-15", f"Employer {i % 7}") for i in range(2500)]
+    path = write_xlsx(tmp_path / "LCA.xlsx", LCA_HEADER, rows, blank_rows=3)
+    data = EmployerData(settings_factory())
+    seen: list[str] = []
+    from visapath.employers import formats
+    original = formats.stage_xlsx
+    (s,) = data.import_paths([path], progress=lambda src, frac, msg: seen.append(msg))
+    assert original is formats.stage_xlsx
+    assert s.kept == 2500 and s.blank == 3
+    assert any("rows read" in m for m in seen)

@@ -1,0 +1,471 @@
+"""The embedded DuckDB database of imported filings, and the import itself.
+
+Import is one transaction per file, so a failure (a killed process, a damaged file) leaves the
+database as it was. Each file is fingerprinted (SHA-256): importing the same bytes again changes
+nothing. LCA cases are de-duplicated on CASE_NUMBER keeping the latest DECISION_DATE, within a file
+and across files, so quarterly files and cumulative ones can be mixed; a cumulative file (one whose
+decisions start at the beginning of a fiscal year) also replaces what older files held for the
+period it covers. Hub and wage files replace the fiscal years (or the whole table) they cover.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from visapath.employers import formats
+from visapath.employers.errors import EmployerDataError
+from visapath.employers.formats import LCA, OFLC_GEOGRAPHY, OFLC_WAGES, USCIS_HUB, Detected
+from visapath.employers.normalize import (
+    normalize_fein, normalize_name, split_dba, sql_annualize, sql_date, sql_fiscal_year, sql_flag, sql_level,
+    sql_money, sql_status, sql_unit, sql_unwrap,
+)
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE SEQUENCE IF NOT EXISTS file_ids START 1;
+CREATE TABLE IF NOT EXISTS files (
+    file_id INTEGER PRIMARY KEY, sha256 VARCHAR, name VARCHAR, path VARCHAR, format VARCHAR,
+    imported_at TIMESTAMP, rows_read BIGINT, blank BIGINT, duplicate BIGINT, rejected BIGINT, kept BIGINT,
+    fiscal_years VARCHAR, quarters VARCHAR, decision_min DATE, decision_max DATE, cumulative BOOLEAN,
+    replaced BIGINT, superseded_by INTEGER, rejects VARCHAR);
+CREATE TABLE IF NOT EXISTS lca (
+    case_number VARCHAR, status VARCHAR, received_date DATE, decision_date DATE, fiscal_year INTEGER,
+    visa_class VARCHAR, job_title VARCHAR, soc_code VARCHAR, soc_title VARCHAR, full_time BOOLEAN,
+    total_workers INTEGER, new_employment BOOLEAN, continued_employment BOOLEAN,
+    change_previous_employment BOOLEAN, new_concurrent_employment BOOLEAN, change_employer BOOLEAN,
+    amended_petition BOOLEAN, employer_name VARCHAR, trade_name_dba VARCHAR, employer_fein VARCHAR,
+    employer_norm VARCHAR, naics_code VARCHAR, worksite_city VARCHAR, worksite_county VARCHAR,
+    worksite_state VARCHAR, worksite_postal_code VARCHAR, wage_from DOUBLE, wage_to DOUBLE, wage_unit VARCHAR,
+    annual_wage_from DOUBLE, prevailing_wage DOUBLE, pw_unit VARCHAR, pw_wage_level VARCHAR,
+    h1b_dependent BOOLEAN, willful_violator BOOLEAN, file_id INTEGER);
+CREATE TABLE IF NOT EXISTS uscis (
+    fiscal_year INTEGER, employer_name VARCHAR, employer_norm VARCHAR, tax_id VARCHAR, naics_code VARCHAR,
+    city VARCHAR, state VARCHAR, zip VARCHAR,
+    initial_approval INTEGER, initial_denial INTEGER, continuing_approval INTEGER, continuing_denial INTEGER,
+    new_employment_approval INTEGER, new_employment_denial INTEGER, continuation_approval INTEGER,
+    continuation_denial INTEGER, change_same_employer_approval INTEGER, change_same_employer_denial INTEGER,
+    new_concurrent_approval INTEGER, new_concurrent_denial INTEGER, change_of_employer_approval INTEGER,
+    change_of_employer_denial INTEGER, amended_approval INTEGER, amended_denial INTEGER, file_id INTEGER);
+CREATE TABLE IF NOT EXISTS wages (
+    area VARCHAR, soc_code VARCHAR, geo_level INTEGER, level1 DOUBLE, level2 DOUBLE, level3 DOUBLE,
+    level4 DOUBLE, average DOUBLE, label VARCHAR, file_id INTEGER);
+CREATE TABLE IF NOT EXISTS geography (
+    area VARCHAR, area_name VARCHAR, state_ab VARCHAR, state VARCHAR, county_town_name VARCHAR, file_id INTEGER);
+CREATE TABLE IF NOT EXISTS employers (
+    employer_norm VARCHAR, name VARCHAR, fein VARCHAR, lca_filings BIGINT, uscis_rows BIGINT);
+CREATE TABLE IF NOT EXISTS employer_names (name_norm VARCHAR, employer_norm VARCHAR, kind VARCHAR);
+CREATE TABLE IF NOT EXISTS aliases (alias_norm VARCHAR, alias VARCHAR, employer VARCHAR,
+    employer_norm VARCHAR, added_at TIMESTAMP, PRIMARY KEY (alias_norm, employer_norm));
+"""
+
+HUB_COUNTS = [c for c in formats.COLUMNS[USCIS_HUB] if c.endswith(("_approval", "_denial"))]
+
+
+@dataclass
+class FileSummary:
+    """What one import did to one file: the per-file report the CLI and app print."""
+
+    source: str
+    format: str | None = None
+    status: str = "imported"  # imported | unchanged | failed
+    rows_read: int = 0
+    blank: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    kept: int = 0
+    replaced: int = 0
+    rejects: dict[str, int] = field(default_factory=dict)
+    fiscal_years: list[int] = field(default_factory=list)
+    quarters: list[str] = field(default_factory=list)
+    decision_min: str | None = None
+    decision_max: str | None = None
+    cumulative: bool | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return formats.FORMAT_LABELS.get(self.format or "", self.format or "unknown")
+
+    def vintage(self) -> str:
+        parts = []
+        if self.fiscal_years:
+            parts.append("FY " + ", ".join(str(y) for y in self.fiscal_years))
+        if self.quarters:
+            parts.append(("cumulative " if self.cumulative else "") + "quarters " + ", ".join(self.quarters))
+        if self.decision_min:
+            parts.append(f"decisions {self.decision_min} to {self.decision_max}")
+        return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["label"] = self.label
+        out["vintage"] = self.vintage()
+        out["seconds"] = round(self.seconds, 3)
+        return out
+
+
+ProgressFn = Callable[[str, float | None, str], None]  # (source, fraction done or None, message)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database (creating the schema when writable); a lock held elsewhere is explained."""
+    try:
+        if read_only:
+            return duckdb.connect(str(path), read_only=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(path))
+        con.execute(SCHEMA)
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        return con
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise EmployerDataError(
+                f"the employer database {path} is in use by another visapath process (the app or an import); "
+                "close it and try again") from exc
+        raise EmployerDataError(f"cannot open the employer database {path}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise EmployerDataError(f"the employer database {path} is damaged or not a DuckDB file ({exc}); "
+                                "move it away and import the files again") from exc
+
+
+class Importer:
+    """Imports detected files into an open, writable connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, progress: ProgressFn | None = None) -> None:
+        self.con = con
+        self.progress = progress or (lambda source, frac, msg: None)
+
+    # -- entry point -------------------------------------------------------------------------------
+    def import_file(self, path: Path, source: str | None = None) -> FileSummary:
+        source = source or str(path)
+        started = time.perf_counter()
+        summary = FileSummary(source=source)
+        try:
+            det = formats.detect(path)
+            summary.format = det.format
+            digest = sha256_file(path)
+            if self.con.execute("SELECT 1 FROM files WHERE sha256 = ?", [digest]).fetchone():
+                summary.status = "unchanged"
+                self._fill_from_previous(summary, digest)
+                return summary
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                file_id = int(self.con.execute("SELECT nextval('file_ids')").fetchone()[0])
+                {LCA: self._import_lca, USCIS_HUB: self._import_hub, OFLC_WAGES: self._import_wages,
+                 OFLC_GEOGRAPHY: self._import_geography}[det.format](det, file_id, summary)
+                self._record(file_id, digest, path, source, summary)
+                self._rebuild_employers()
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+        except formats.FormatError as exc:
+            summary.status, summary.error = "failed", f"not imported: {exc}"
+        except (duckdb.Error, OSError, UnicodeError, ValueError) as exc:
+            summary.status, summary.error = "failed", f"not imported: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        finally:
+            summary.seconds = time.perf_counter() - started
+            self.con.execute("DROP TABLE IF EXISTS _stage; DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _names")
+        return summary
+
+    # -- staging -----------------------------------------------------------------------------------
+    def _stage(self, det: Detected, source: str) -> tuple[int, list[tuple[int, str]]]:
+        if det.container == "xlsx":
+            self.progress(source, 0.0, "reading workbook")
+            n = formats.stage_xlsx(self.con, det, "_stage",
+                                   on_rows=lambda rows: self.progress(source, None, f"{rows:,} rows read"))
+            return n, []
+        self.progress(source, 0.0, "reading CSV")
+        stop = threading.Event()
+
+        def poll() -> None:  # DuckDB reports a running query's progress to another thread
+            while not stop.wait(0.5):
+                try:
+                    frac = self.con.query_progress()
+                except Exception:
+                    return
+                if frac is not None and frac >= 0:
+                    self.progress(source, min(frac / 100.0, 1.0), "reading CSV")
+
+        watcher = threading.Thread(target=poll, daemon=True)
+        watcher.start()
+        try:
+            n = formats.stage_csv(self.con, det, "_stage")
+        finally:
+            stop.set()
+            watcher.join()
+        return n, formats.csv_rejects(self.con)
+
+    def _blank_and_rejects(self, fmt: str, summary: FileSummary, reasons_sql: str, parse_rejects: list[tuple[int, str]]) -> None:
+        cols = [c for c in formats.COLUMNS[fmt]]
+        all_null = " AND ".join(f"{c} IS NULL" for c in cols)
+        summary.blank = int(self.con.execute(f"SELECT count(*) FROM _typed WHERE {all_null}").fetchone()[0])
+        rows = self.con.execute(
+            f"SELECT reason, count(*) FROM (SELECT {reasons_sql} AS reason FROM _typed WHERE NOT ({all_null})) "
+            "WHERE reason IS NOT NULL GROUP BY reason ORDER BY 2 DESC").fetchall()
+        summary.rejects = {str(r): int(n) for r, n in rows}
+        for _, msg in parse_rejects:
+            key = f"unreadable line ({msg})"
+            summary.rejects[key] = summary.rejects.get(key, 0) + 1
+        summary.rejected = sum(summary.rejects.values())
+        summary.rows_read += len(parse_rejects)
+
+    # -- LCA ---------------------------------------------------------------------------------------
+    def _import_lca(self, det: Detected, file_id: int, summary: FileSummary) -> None:
+        con = self.con
+        summary.rows_read, parse_rejects = self._stage(det, summary.source)
+        self.progress(summary.source, None, "checking rows")
+        u = {c: sql_unwrap(c) for c in formats.COLUMNS[LCA]}
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _typed AS
+            WITH raw AS (SELECT _row, {', '.join(f'{expr} AS {c}' for c, expr in u.items())} FROM _stage)
+            SELECT *, {sql_date('decision_date')} AS d_decision, {sql_date('received_date')} AS d_received,
+                   {sql_status('case_status')} AS s_status, {sql_unit('wage_unit')} AS u_wage,
+                   {sql_unit('pw_unit')} AS u_pw
+            FROM raw""")
+        reasons = """CASE WHEN case_number IS NULL THEN 'no CASE_NUMBER'
+                          WHEN employer_name IS NULL THEN 'no EMPLOYER_NAME'
+                          WHEN decision_date IS NULL THEN 'no DECISION_DATE'
+                          WHEN d_decision IS NULL THEN 'DECISION_DATE is not a date'
+                          WHEN s_status IS NULL THEN 'CASE_STATUS not recognised: ' || COALESCE(case_status, '(blank)')
+                     END"""
+        self._blank_and_rejects(LCA, summary, reasons, parse_rejects)
+        valid = ("case_number IS NOT NULL AND employer_name IS NOT NULL AND d_decision IS NOT NULL "
+                 "AND s_status IS NOT NULL")
+        # Employer names: normalised once per distinct name in Python (the rules are shared with queries).
+        names = con.execute(f"SELECT DISTINCT employer_name, trade_name_dba FROM _typed WHERE {valid}").fetchall()
+        con.execute("CREATE OR REPLACE TEMP TABLE _names (employer_name VARCHAR, trade_name_dba VARCHAR, employer_norm VARCHAR, dba_norm VARCHAR)")
+        if names:
+            rows = []
+            for name, dba in names:
+                legal, folded = split_dba(name)
+                rows.append((name, dba, normalize_name(legal), normalize_name(dba or folded) or None))
+            con.executemany("INSERT INTO _names VALUES (?, ?, ?, ?)", rows)
+        fy = sql_fiscal_year("d_decision")
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _new AS
+            SELECT t.case_number, t.s_status AS status, t.d_received AS received_date, t.d_decision AS decision_date,
+                   {fy} AS fiscal_year, upper(t.visa_class) AS visa_class, t.job_title,
+                   regexp_replace(t.soc_code, '\\.\\d+$', '') AS soc_code, t.soc_title,
+                   upper(COALESCE(t.full_time, '')) IN ('Y', 'YES', 'TRUE', '1') AS full_time,
+                   TRY_CAST(TRY_CAST(t.total_workers AS DOUBLE) AS INTEGER) AS total_workers,
+                   {sql_flag('t.new_employment')} AS new_employment,
+                   {sql_flag('t.continued_employment')} AS continued_employment,
+                   {sql_flag('t.change_previous_employment')} AS change_previous_employment,
+                   {sql_flag('t.new_concurrent_employment')} AS new_concurrent_employment,
+                   {sql_flag('t.change_employer')} AS change_employer,
+                   {sql_flag('t.amended_petition')} AS amended_petition,
+                   t.employer_name, t.trade_name_dba, t.employer_fein, n.employer_norm, t.naics_code,
+                   t.worksite_city, t.worksite_county, upper(t.worksite_state) AS worksite_state,
+                   t.worksite_postal_code,
+                   {sql_money('t.wage_from')} AS wage_from, {sql_money('t.wage_to')} AS wage_to, t.u_wage AS wage_unit,
+                   {sql_annualize(sql_money('t.wage_from'), 't.u_wage')} AS annual_wage_from,
+                   {sql_money('t.prevailing_wage')} AS prevailing_wage, t.u_pw AS pw_unit,
+                   {sql_level('t.pw_wage_level')} AS pw_wage_level,
+                   {sql_flag('t.h1b_dependent')} AS h1b_dependent, {sql_flag('t.willful_violator')} AS willful_violator,
+                   {file_id} AS file_id
+            FROM _typed t JOIN _names n ON n.employer_name = t.employer_name
+                 AND n.trade_name_dba IS NOT DISTINCT FROM t.trade_name_dba
+            WHERE t.case_number IS NOT NULL AND t.employer_name IS NOT NULL AND t.d_decision IS NOT NULL
+                  AND t.s_status IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY t.case_number ORDER BY t.d_decision DESC, t._row DESC) = 1""")
+        valid_n = summary.rows_read - len(parse_rejects) - summary.blank - (summary.rejected - len(parse_rejects))
+        summary.kept = int(con.execute("SELECT count(*) FROM _new").fetchone()[0])
+        summary.duplicate = valid_n - summary.kept
+        # FEINs are cleaned once per distinct value too.
+        feins = con.execute("SELECT DISTINCT employer_fein FROM _new WHERE employer_fein IS NOT NULL").fetchall()
+        if feins:
+            con.execute("CREATE OR REPLACE TEMP TABLE _feins (raw VARCHAR, fein VARCHAR)")
+            con.executemany("INSERT INTO _feins VALUES (?, ?)", [(f, normalize_fein(f)) for (f,) in feins])
+            con.execute("UPDATE _new SET employer_fein = f.fein FROM _feins f WHERE _new.employer_fein = f.raw")
+            con.execute("DROP TABLE _feins")
+        self._vintage(summary)
+        self.progress(summary.source, None, "merging with earlier files")
+        before = int(con.execute("SELECT count(*) FROM lca").fetchone()[0])
+        if summary.cumulative:
+            # A cumulative file is the agency's full record for its period: cases that older files
+            # held inside that period and that it no longer lists go with the older files.
+            for year in summary.fiscal_years:
+                con.execute("""DELETE FROM lca WHERE fiscal_year = ? AND decision_date <= ?
+                                 AND file_id IN (SELECT file_id FROM files WHERE decision_max <= ?)
+                                 AND case_number NOT IN (SELECT case_number FROM _new)""",
+                            [year, summary.decision_max, summary.decision_max])
+        # Across files the latest decision wins (ties: the file imported now).
+        con.execute("""DELETE FROM lca WHERE case_number IN (
+                           SELECT l.case_number FROM lca l JOIN _new n USING (case_number)
+                           WHERE n.decision_date >= l.decision_date)""")
+        con.execute("DELETE FROM _new WHERE case_number IN (SELECT case_number FROM lca)")
+        con.execute("INSERT INTO lca SELECT * FROM _new")
+        after = int(con.execute("SELECT count(*) FROM lca").fetchone()[0])
+        summary.replaced = before + int(con.execute("SELECT count(*) FROM _new").fetchone()[0]) - after
+        con.execute("DROP TABLE _new")
+
+    def _vintage(self, summary: FileSummary) -> None:
+        con = self.con
+        row = con.execute("SELECT min(decision_date), max(decision_date), count(*) FROM _new").fetchone()
+        if not row or not row[2]:
+            return
+        summary.decision_min, summary.decision_max = str(row[0]), str(row[1])
+        total = int(row[2])
+        quarter = "((month(decision_date) + 2) % 12) // 3 + 1"  # October-December = Q1
+        rows = con.execute(f"SELECT fiscal_year, {quarter} AS q, count(*) FROM _new GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        summary.fiscal_years = sorted({int(fy) for fy, _, n in rows if n >= max(1, total * 0.01)})
+        present = [(int(fy), int(q)) for fy, q, n in rows if n >= max(1, total * 0.01)]
+        summary.quarters = [f"FY{fy} Q{q}" for fy, q in present]
+        summary.cumulative = any(q == 1 for _, q in present) and len(present) > 1
+
+    # -- USCIS Employer Data Hub -------------------------------------------------------------------
+    def _import_hub(self, det: Detected, file_id: int, summary: FileSummary) -> None:
+        con = self.con
+        summary.rows_read, parse_rejects = self._stage(det, summary.source)
+        cols = formats.COLUMNS[USCIS_HUB]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
+        reasons = """CASE WHEN employer_name IS NULL THEN 'no employer name'
+                          WHEN TRY_CAST(fiscal_year AS INTEGER) IS NULL THEN 'no fiscal year' END"""
+        self._blank_and_rejects(USCIS_HUB, summary, reasons, parse_rejects)
+        valid = "employer_name IS NOT NULL AND TRY_CAST(fiscal_year AS INTEGER) IS NOT NULL"
+        names = con.execute(f"SELECT DISTINCT employer_name FROM _typed WHERE {valid}").fetchall()
+        con.execute("CREATE OR REPLACE TEMP TABLE _names (employer_name VARCHAR, employer_norm VARCHAR)")
+        con.executemany("INSERT INTO _names VALUES (?, ?)", [(n, normalize_name(n)) for (n,) in names])
+        counts = ", ".join(f"TRY_CAST(replace({c}, ',', '') AS INTEGER) AS {c}" for c in HUB_COUNTS)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _new AS SELECT DISTINCT
+                CAST(fiscal_year AS INTEGER) AS fiscal_year, t.employer_name, n.employer_norm, tax_id, naics_code,
+                city, upper(state) AS state, zip, {counts}, {file_id} AS file_id
+            FROM _typed t JOIN _names n USING (employer_name) WHERE {valid}""")
+        summary.kept = int(con.execute("SELECT count(*) FROM _new").fetchone()[0])
+        summary.duplicate = summary.rows_read - len(parse_rejects) - summary.blank - (summary.rejected - len(parse_rejects)) - summary.kept
+        summary.fiscal_years = [int(r[0]) for r in con.execute("SELECT DISTINCT fiscal_year FROM _new ORDER BY 1").fetchall()]
+        before = int(con.execute("SELECT count(*) FROM uscis").fetchone()[0])
+        con.execute("DELETE FROM uscis WHERE fiscal_year IN (SELECT fiscal_year FROM _new)")
+        summary.replaced = before - int(con.execute("SELECT count(*) FROM uscis").fetchone()[0])
+        insert_cols = ["fiscal_year", "employer_name", "employer_norm", "tax_id", "naics_code", "city", "state", "zip",
+                       *HUB_COUNTS, "file_id"]
+        con.execute(f"INSERT INTO uscis ({', '.join(insert_cols)}) SELECT {', '.join(insert_cols)} FROM _new")
+        con.execute("DROP TABLE _new")
+
+    # -- OFLC wage files ---------------------------------------------------------------------------
+    def _import_wages(self, det: Detected, file_id: int, summary: FileSummary) -> None:
+        self._import_table(det, file_id, summary, "wages", key=("area", "soc_code"), select=f"""
+            area, regexp_replace(soc_code, '\\.\\d+$', '') AS soc_code, TRY_CAST(geo_level AS INTEGER) AS geo_level,
+            {sql_money('level1')} AS level1, {sql_money('level2')} AS level2, {sql_money('level3')} AS level3,
+            {sql_money('level4')} AS level4, {sql_money('average')} AS average, label""",
+            reasons="CASE WHEN area IS NULL THEN 'no Area' WHEN soc_code IS NULL THEN 'no SocCode' "
+                    "WHEN TRY_CAST(level1 AS DOUBLE) IS NULL AND level1 IS NOT NULL THEN 'Level1 is not a number' END")
+
+    def _import_geography(self, det: Detected, file_id: int, summary: FileSummary) -> None:
+        self._import_table(det, file_id, summary, "geography", key=("area", "county_town_name", "state_ab"),
+                           select="area, area_name, upper(state_ab) AS state_ab, state, county_town_name",
+                           reasons="CASE WHEN area IS NULL THEN 'no Area' END")
+
+    def _import_table(self, det: Detected, file_id: int, summary: FileSummary, table: str, key: tuple[str, ...],
+                      select: str, reasons: str) -> None:
+        """A reference table that a newer file replaces as a whole."""
+        con = self.con
+        summary.rows_read, parse_rejects = self._stage(det, summary.source)
+        cols = formats.COLUMNS[det.format]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
+        self._blank_and_rejects(det.format, summary, reasons, parse_rejects)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _new AS SELECT {select}, {file_id} AS file_id FROM _typed
+                        WHERE ({reasons}) IS NULL AND NOT ({' AND '.join(f'{c} IS NULL' for c in cols)})
+                        QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY _row DESC) = 1""")
+        summary.kept = int(con.execute("SELECT count(*) FROM _new").fetchone()[0])
+        summary.duplicate = summary.rows_read - len(parse_rejects) - summary.blank - (summary.rejected - len(parse_rejects)) - summary.kept
+        summary.replaced = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} SELECT * FROM _new")
+        con.execute("DROP TABLE _new")
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+    def _record(self, file_id: int, digest: str, path: Path, source: str, s: FileSummary) -> None:
+        self.con.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+            [file_id, digest, Path(source.split("!")[-1]).name, source, s.format, datetime.now(timezone.utc).replace(tzinfo=None),
+             s.rows_read, s.blank, s.duplicate, s.rejected, s.kept, json.dumps(s.fiscal_years), json.dumps(s.quarters),
+             s.decision_min, s.decision_max, s.cumulative, s.replaced, json.dumps(s.rejects)])
+        # Files whose every row has been replaced by later ones are marked, so the vintage shows them as such.
+        table = {LCA: "lca", USCIS_HUB: "uscis", OFLC_WAGES: "wages", OFLC_GEOGRAPHY: "geography"}[s.format or LCA]
+        self.con.execute(f"""UPDATE files SET superseded_by = ? WHERE format = ? AND file_id <> ? AND superseded_by IS NULL
+                              AND kept > 0 AND file_id NOT IN (SELECT DISTINCT file_id FROM {table})""",
+                         [file_id, s.format, file_id])
+
+    def _fill_from_previous(self, summary: FileSummary, digest: str) -> None:
+        row = self.con.execute("SELECT rows_read, blank, duplicate, rejected, kept, fiscal_years, quarters, "
+                               "decision_min, decision_max, cumulative FROM files WHERE sha256 = ? ORDER BY file_id DESC LIMIT 1",
+                               [digest]).fetchone()
+        (summary.rows_read, summary.blank, summary.duplicate, summary.rejected, summary.kept, fys, qs,
+         dmin, dmax, summary.cumulative) = row
+        summary.fiscal_years, summary.quarters = json.loads(fys or "[]"), json.loads(qs or "[]")
+        summary.decision_min = str(dmin) if dmin else None
+        summary.decision_max = str(dmax) if dmax else None
+        summary.kept = 0
+
+    def _rebuild_employers(self) -> None:
+        """The employer entities search runs over: one per normalised name, with its most common
+        spelling and FEIN, and every name (legal, DBA) that leads to it."""
+        con = self.con
+        con.execute("DELETE FROM employers")
+        con.execute("""
+            INSERT INTO employers
+            WITH l AS (SELECT employer_norm, mode(employer_name) AS name, mode(employer_fein) AS fein, count(*) AS n
+                       FROM lca GROUP BY 1),
+                 u AS (SELECT employer_norm, mode(employer_name) AS name, count(*) AS n FROM uscis GROUP BY 1)
+            SELECT COALESCE(l.employer_norm, u.employer_norm), COALESCE(l.name, u.name), l.fein,
+                   COALESCE(l.n, 0), COALESCE(u.n, 0)
+            FROM l FULL OUTER JOIN u ON l.employer_norm = u.employer_norm
+            WHERE COALESCE(l.employer_norm, u.employer_norm) <> ''""")
+        con.execute("DELETE FROM employer_names")
+        con.execute("INSERT INTO employer_names SELECT employer_norm, employer_norm, 'legal' FROM employers")
+        dbas = con.execute("SELECT DISTINCT trade_name_dba, employer_norm FROM lca WHERE trade_name_dba IS NOT NULL").fetchall()
+        rows = {(normalize_name(d), e) for d, e in dbas if normalize_name(d)}
+        folded = con.execute("SELECT DISTINCT employer_name, employer_norm FROM lca WHERE regexp_matches(employer_name, '(?i)\\s(d/?b/?a|doing business as)\\s')").fetchall()
+        for name, e in folded:
+            dba = split_dba(name)[1]
+            if dba and normalize_name(dba):
+                rows.add((normalize_name(dba), e))
+        rows = {r for r in rows if r[0] != r[1]}
+        if rows:
+            con.executemany("INSERT INTO employer_names VALUES (?, ?, 'dba')", sorted(rows))
+
+
+def vintage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every imported file with what it covers, newest first (for `employers info` and the app)."""
+    rows = con.execute("""SELECT file_id, name, path, format, imported_at, rows_read, blank, duplicate, rejected, kept,
+                                 fiscal_years, quarters, decision_min, decision_max, cumulative, superseded_by, rejects
+                          FROM files ORDER BY file_id DESC""").fetchall()
+    out = []
+    for r in rows:
+        out.append({
+            "file_id": r[0], "name": r[1], "source": r[2], "format": r[3],
+            "label": formats.FORMAT_LABELS.get(r[3], r[3]), "imported_at": str(r[4])[:19],
+            "rows_read": r[5], "blank": r[6], "duplicate": r[7], "rejected": r[8], "kept": r[9],
+            "fiscal_years": json.loads(r[10] or "[]"), "quarters": json.loads(r[11] or "[]"),
+            "decision_min": str(r[12]) if r[12] else None, "decision_max": str(r[13]) if r[13] else None,
+            "cumulative": r[14], "superseded_by": r[15], "rejects": json.loads(r[16] or "{}"),
+        })
+    return out
+
+
+def today() -> date:
+    return date.today()
