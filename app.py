@@ -23,12 +23,14 @@ PAGES = [
     ("visapath/ui/postings.py", "Postings", ":material/work:", "postings"),
     ("visapath/ui/drafts.py", "Drafts", ":material/edit_note:", "drafts"),
     ("visapath/ui/profile.py", "Profile", ":material/person:", "profile"),
+    ("visapath/ui/employers.py", "Employers", ":material/apartment:", "employers"),
     ("visapath/ui/knowledge.py", "Knowledge", ":material/library_books:", "knowledge"),
 ]
 
 
 def main() -> None:
     st.html(markup.APP_CSS)
+    st.html(markup.CHIP_SCRIPT, unsafe_allow_javascript=True)  # [n] chips open their source card
     settings = get_settings()
     identity = sign_in_gate(settings)  # hosted mode: a sign-in page until signed in; no identity, no data
     rt = runtime_for(identity)

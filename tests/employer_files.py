@@ -153,3 +153,110 @@ def sample_wages() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
          "CountyTownName": "Hennepin County"},
     ]
     return alc, geo
+
+
+def _col_letters(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def write_xlsx_shared(path: Path, header: list[str], rows: Iterable[list[Any]], date_columns: set[int] = frozenset(),
+                      blank_rows: int = 0) -> int:
+    """A workbook laid out as spreadsheet programs save one (shared-string table, dates as serial
+    numbers under a date style), streamed row by row so a million rows fit in memory. Returns rows."""
+    import zipfile
+    from datetime import date
+    from xml.sax.saxutils import escape
+
+    strings: dict[str, int] = {}
+    cols = [_col_letters(i) for i in range(len(header))]
+    epoch = date(1899, 12, 30).toordinal()
+
+    def cells(n: int, values: list[Any]) -> str:
+        out = []
+        for i, v in enumerate(values):
+            if v is None or v == "":
+                continue
+            ref = f"{cols[i]}{n}"
+            if i in date_columns and isinstance(v, str) and len(v) == 10 and v[4] == "-":
+                out.append(f'<c r="{ref}" s="1"><v>{date.fromisoformat(v).toordinal() - epoch}</v></c>')
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(f'<c r="{ref}"><v>{v}</v></c>')
+            else:
+                idx = strings.setdefault(str(v), len(strings))
+                out.append(f'<c r="{ref}" t="s"><v>{idx}</v></c>')
+        return "".join(out)
+
+    count = 0
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                   '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                   '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                   '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                   '</Types>')
+        z.writestr("_rels/.rels",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+                   '</Relationships>')
+        z.writestr("xl/workbook.xml",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                   'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                   '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                   '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+                   '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                   '</Relationships>')
+        z.writestr("xl/styles.xml",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+                   '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+                   '<borders count="1"><border/></borders>'
+                   '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                   '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+                   '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+                   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                   '</styleSheet>')
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            f.write(f'<row r="1">{cells(1, list(header))}</row>'.encode())
+            n = 1
+            buf: list[str] = []
+            for values in rows:
+                n += 1
+                count += 1
+                buf.append(f'<row r="{n}">{cells(n, list(values))}</row>')
+                if len(buf) >= 2000:
+                    f.write("".join(buf).encode())
+                    buf.clear()
+            for _ in range(blank_rows):
+                n += 1
+                buf.append(f'<row r="{n}"/>')
+            f.write("".join(buf).encode())
+            f.write(b"</sheetData></worksheet>")
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/'
+                    f'spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">'.encode())
+            batch: list[str] = []
+            for s in strings:
+                batch.append(f"<si><t>{escape(s)}</t></si>")
+                if len(batch) >= 5000:
+                    f.write("".join(batch).encode())
+                    batch.clear()
+            f.write(("".join(batch) + "</sst>").encode())
+    return count

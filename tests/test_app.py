@@ -7,8 +7,10 @@ each test gets its own `VISAPATH_USER`, so profiles and saved postings never lea
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -280,3 +282,181 @@ def test_saved_posting_is_cited_in_chat(user_env: Settings, assistant: Assistant
     at.chat_input(key="chat_input").set_value("Does Halcyon Maps sponsor H-1B visas for the machine learning role?").run()
     cards = markdown(at, "vp-card")
     assert any("Your saved posting" in c for c in cards), cards
+
+
+# -- conversation habits ----------------------------------------------------------------------------
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input(key="chat_input").set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_reload_restores_the_conversation_in_the_url(user_env: Settings, assistant: Assistant) -> None:
+    at = ask(app(), "What is the cap-gap extension?")
+    [conv] = assistant.conversations.list()
+    assert at.query_params["c"] == conv.id  # the address bar names the open conversation
+    cards = markdown(at, "vp-card")
+
+    reloaded = AppTest.from_file(APP, default_timeout=180)
+    reloaded.query_params["c"] = conv.id  # a reload: same URL, new session
+    reloaded.run()
+    assert not reloaded.exception and len(reloaded.chat_message) == 2
+    assert markdown(reloaded, "vp-card") == cards
+
+    other = AppTest.from_file(APP, default_timeout=180)
+    other.query_params["c"] = "![x](https://tracker.example/p.png)"  # a planted or stale id: a message, no markup
+    other.run()
+    assert not other.exception and len(other.chat_message) == 0
+    assert other.error and "](" not in other.error[0].value and "tracker" in html.unescape(other.error[0].value)
+
+
+def test_feedback_is_stored_with_the_answer_and_counted(user_env: Settings, assistant: Assistant) -> None:
+    at = ask(app(), "How long is the STEM OPT extension?")
+    [conv] = assistant.conversations.list()
+    thumbs = at.feedback(key=f"feedback-{conv.id}-0")
+    thumbs.set_value(0).run()  # thumbs down
+    assert not at.exception
+    [_, stored] = assistant.conversations.get(conv.id).messages
+    assert stored.answer["feedback"] == 0
+    assert assistant.info()["answer_feedback"] == {"helpful": 0, "not_helpful": 1}
+    at.feedback(key=f"feedback-{conv.id}-0").set_value(1).run()
+    assert assistant.info()["answer_feedback"] == {"helpful": 1, "not_helpful": 0}
+
+    reopened = app()
+    reopened.button(key=f"conv-{conv.id}").click().run()
+    assert reopened.feedback(key=f"feedback-{conv.id}-0").value == 1  # shown again after a reload
+
+
+def test_regenerate_and_edit_replace_the_last_exchange(user_env: Settings, assistant: Assistant) -> None:
+    at = ask(ask(app(), "What is the cap-gap extension?"), "How long is the STEM OPT extension?")
+    [conv] = assistant.conversations.list()
+    first_answer = markdown(at, "vp-answer")[-1]
+    assert not [b for b in at.button if b.key == f"regenerate-{conv.id}-0"]  # only the last answer
+    at.button(key=f"regenerate-{conv.id}-1").click().run()
+    assert not at.exception and len(at.chat_message) == 4
+    assert markdown(at, "vp-answer")[-1] == first_answer  # same question, same grounded answer
+    assert [m.content for m in assistant.conversations.get(conv.id).messages if m.role == "user"] == [
+        "What is the cap-gap extension?", "How long is the STEM OPT extension?"]
+
+    at.button(key=f"edit-{conv.id}-1").click().run()
+    at.text_area(key="edit_question_text").input("Can I work on an H-4 EAD?")
+    next(b for b in at.button if b.label == "Send").click().run()
+    assert not at.exception and len(at.chat_message) == 4
+    questions = [m.content for m in assistant.conversations.get(conv.id).messages if m.role == "user"]
+    assert questions == ["What is the cap-gap extension?", "Can I work on an H-4 EAD?"]
+    assert "H-4" in markdown(at, "vp-answer")[-1] or "EAD" in markdown(at, "vp-answer")[-1]
+
+
+def test_copy_answer_carries_the_answer_and_its_sources(user_env: Settings, assistant: Assistant) -> None:
+    at = ask(app(), "How long is the STEM OPT extension?")
+    [copy] = [h for h in at.get("html") if "Copy answer" in h.proto.body]
+    payload = json.loads(re.search(r"const text = (\".*?\");", copy.proto.body).group(1))
+    assert "24 months" in payload and "Sources:" in payload and "[1] " in payload
+
+
+# -- profile form and timeline ----------------------------------------------------------------------
+
+
+def test_dates_can_be_cleared_and_the_timeline_follows_the_profile(user_env: Settings, assistant: Assistant) -> None:
+    at = app("profile")
+    assert not at.get("vega_lite_chart") and any("Add your current US status" in c.value for c in at.caption)
+    at.selectbox(key="profile_status").set_value("f1-opt")
+    at.checkbox(key="profile_stem").check()
+    at.date_input(key="profile_auth_end").set_value(date(2027, 6, 30))
+    at.button(key="save_profile").click().run()
+    assert assistant.profile.work_authorization_end == date(2027, 6, 30)
+    assert at.get("vega_lite_chart"), "the timeline chart is drawn"
+    rows = markdown(at, "vp-tl")
+    assert any("2027-06-30" in r and "OPT work authorization ends" in r for r in rows)
+    assert any("STEM OPT application window" in r for r in rows)
+    assert all('class="vp-ref" href="#vp-timeline-s' in r for r in rows), "each date cites its guidance"
+    assert markdown(at, "vp-card")
+
+    at.button(key="profile_auth_end_clear").click().run()
+    assert at.date_input(key="profile_auth_end").value is None and not at.exception
+    at.button(key="save_profile").click().run()
+    assert assistant.profile.work_authorization_end is None and not at.error
+    assert not any("OPT work authorization ends" in r for r in markdown(at, "vp-tl"))
+
+
+def test_a_profile_error_clears_once_the_field_is_fixed(user_env: Settings, assistant: Assistant) -> None:
+    at = save_profile(app("profile"), name="<script>", status="h1b")
+    assert [e.value for e in at.error] == ["The name can't contain <, >, [, ], { or }."]
+    at.text_input(key="profile_name").input("Mei").run()
+    assert not at.error  # fixed: the stale message is gone before saving
+    at.button(key="save_profile").click().run()
+    assert assistant.profile.name == "Mei" and [s.value for s in at.success] == ["Profile saved."]
+
+
+def test_a_typed_paste_title_is_kept(user_env: Settings, assistant: Assistant) -> None:
+    at = app("postings")
+    at.text_input(key="paste_title").input("My pick: Halcyon")
+    at.text_area(key="paste_text").input(SPONSORING)
+    at.button(key="analyze_paste").click().run()
+    assert [p.title for p in assistant.postings.list()] == ["My pick: Halcyon"]
+    assert html.unescape(at.expander[0].label).count("My pick: Halcyon") == 1
+
+
+# -- hosted mode: sign-in, one identity one data set -----------------------------------------------
+
+AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-secret-0123456789",
+                 "client_id": "visapath", "client_secret": "s",
+                 "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}}
+
+
+def hosted(user: dict | None, secrets: dict | None = AUTH, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if secrets:
+        at.secrets.update(secrets)
+    at.user = user or {"is_logged_in": False}
+    at.run()
+    assert not at.exception, at.exception
+    if page:
+        go(at, page)
+    return at
+
+
+def test_serving_others_without_sign_in_configured_shows_no_data(user_env: Settings, assistant: Assistant,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    assistant.profiles.save(assistant.profile.merged(name="Local Owner", status="h1b"))
+    monkeypatch.setenv("VISAPATH_SERVE_ADDRESS", "0.0.0.0")
+    get_settings.cache_clear()
+    at = hosted(None, secrets=None)
+    assert at.error and "sign-in is not configured" in at.error[0].value
+    assert not at.chat_input and not markdown(at, "vp-profile")
+
+    signed_out = hosted(None)
+    assert signed_out.button(key="sign_in") and not signed_out.chat_input
+    assert not any("Local Owner" in m.value for m in signed_out.markdown)
+
+
+def test_two_signed_in_users_see_only_their_own_data(user_env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VISAPATH_SERVE_ADDRESS", "0.0.0.0")
+    get_settings.cache_clear()
+    ana = {"is_logged_in": True, "email": "ana@example.com", "sub": "ana-1", "iss": "https://idp.example"}
+    ben = {"is_logged_in": True, "email": "ben@example.com", "sub": "ben-2", "iss": "https://idp.example"}
+    at = save_profile(hosted(ana, page="profile"), name="Ana", status="f1-stem-opt")
+    go(at, "postings")
+    at.text_area(key="paste_text").input(SPONSORING)
+    at.button(key="analyze_paste").click().run()
+    go(at, "chat")
+    ask(at, "What is the cap-gap extension?")
+    assert any("Ana" in m for m in markdown(at, "vp-profile")) and at.query_params.get("c")
+    ana_conversation = at.query_params["c"]
+
+    other = hosted(ben, page="postings")
+    assert any("No saved postings yet" in i.value for i in other.info)
+    assert not any("Ana" in m.value for m in other.markdown)
+    assert not [b for b in other.button if b.key and b.key.startswith("conv-")]
+    go(other, "chat")
+    ask(other, "Does Halcyon Maps sponsor H-1B visas for the machine learning role?")
+    assert not any("Your saved posting" in c for c in markdown(other, "vp-card"))  # not even through citations
+
+    stolen = AppTest.from_file(APP, default_timeout=180)
+    stolen.secrets.update(AUTH)
+    stolen.user = ben
+    stolen.query_params["c"] = ana_conversation  # Ben opens Ana's conversation link
+    stolen.run()
+    assert not stolen.exception and len(stolen.chat_message) == 0 and stolen.error

@@ -251,3 +251,107 @@ def test_xlsx_stream_reads_rows_in_batches(settings_factory, tmp_path: Path) -> 
     assert original is formats.stage_xlsx
     assert s.kept == 2500 and s.blank == 3
     assert any("rows read" in m for m in seen)
+
+
+def _trim(row) -> list:
+    out = [None if v in ("", None) else str(v) for v in row]
+    while out and out[-1] is None:
+        out.pop()
+    return out
+
+
+@pytest.mark.parametrize("writer", ["openpyxl", "shared-strings"])
+def test_fast_xlsx_reader_agrees_with_openpyxl(tmp_path: Path, writer: str) -> None:
+    """The streaming reader decodes the same rows as openpyxl's read-only mode on both kinds of workbook
+    (inline strings as openpyxl writes them; a shared-string table and date styles as spreadsheet programs do)."""
+    from datetime import date, datetime
+
+    from openpyxl import load_workbook
+
+    from tests.employer_files import write_xlsx_shared
+    from visapath.employers import xlsx
+
+    rows = [lca_row(f"I-200-24001-{i:06d}", "Certified", f"2024-0{1 + i % 9}-1{i % 10}", f"Acme & Sons <{i % 3}>",
+                    wage=str(100000 + i), title="Ingénieur \"ML\"") for i in range(300)]
+    path = tmp_path / "w.xlsx"
+    if writer == "openpyxl":
+        write_xlsx(path, LCA_HEADER, rows, blank_rows=4)
+    else:
+        dates = {i for i, h in enumerate(LCA_HEADER) if h.endswith("_DATE")}
+        write_xlsx_shared(path, LCA_HEADER, ([r[h] for h in LCA_HEADER] for r in rows), dates, blank_rows=4)
+    wb = load_workbook(path, read_only=True, data_only=True)
+
+    def text(v):
+        if isinstance(v, datetime):
+            return v.date().isoformat()
+        if isinstance(v, date):
+            return v.isoformat()
+        return v
+
+    expected = [_trim([text(v) for v in r]) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    wb.close()
+    got = [_trim(r) for r in xlsx.iter_rows(path)]
+    assert got == expected and len(got) == 305
+    assert got[1][LCA_HEADER.index("DECISION_DATE")] == "2024-01-10"
+
+
+@pytest.fixture
+def imported(settings_factory, files: dict[str, Path]):
+    """An assistant (real settings, temp data dir) with every test file imported."""
+    from visapath.service import Assistant
+
+    a = Assistant(settings_factory())
+    summaries = a.employers.import_paths([files["q1"].parent])
+    assert not [s for s in summaries if s.status == "failed"]
+    return a
+
+
+def test_chat_answers_from_the_database_with_data_citations(imported) -> None:
+    a = imported
+    ans = a.data_answer("Does Optum sponsor ML engineers in Minnesota?")
+    assert ans is not None and not ans.declined
+    assert "LCA" in ans.answer and "not an approved" in ans.answer
+    data = [c for c in ans.citations if c.kind == "data"]
+    assert data and data[0].source == "LCA_Disclosure_Data_FY2024_Q2.xlsx"  # the cumulative file replaced Q1
+    assert data[0].quote.startswith("visapath employers show") and "--state MN" in data[0].quote
+    assert "3 LCAs" in ans.answer  # two ML titles in FY2024 plus none in FY2019 with that title
+    assert any("USCIS" in c.title for c in ans.citations)
+    wage = a.data_answer("What level is $150k for a data scientist in Seattle?")
+    assert wage is not None and "Level II" in wage.answer and "2 entries" in wage.answer
+    assert wage.citations[0].kind == "data" and wage.citations[0].source == "ALC_Export.csv"
+    assert "--soc 15-2051" in wage.citations[0].quote
+    rule = wage.citations[1]
+    text = (Path(a.settings.knowledge_dir) / "visas" / "h1b-weighted-selection.md").read_text(encoding="utf-8")
+    assert rule.kind == "guidance" and rule.quote in text
+    missing = a.data_answer("Does Initech sponsor H-1B visas?")
+    assert missing is not None and missing.declined and "no filings found under that name" in missing.answer
+    assert "does not sponsor" not in missing.answer
+    assert a.data_answer("Do employers sponsor STEM OPT students?") is None
+    assert a.data_answer("How long is the H-1B cap-gap extension?") is None
+
+
+def test_chat_stream_uses_the_data_answer_and_records_it(imported) -> None:
+    a = imported
+    conv = a.conversations.create("employers") if hasattr(a.conversations, "create") else None
+    ans = a.ask("does Optum sponsor ML engineers in Minnesota?", conversation_id=getattr(conv, "id", conv))
+    assert ans.citations and ans.citations[0].kind == "data" and ans.to_json()["citations"][0]["kind"] == "data"
+    # No filings under a name: the guidance answer stands, with the lookup result as a notice.
+    other = a.ask("Does Initech sponsor H-1B visas?")
+    assert other.notice and "no filings found under that name" in other.notice
+    assert all(c.kind != "data" for c in other.citations)
+
+
+def test_posting_explanation_adds_filings_and_wage_level(imported) -> None:
+    text = ("Machine Learning Engineer\nOptum Services, Inc. | Seattle, WA\n\n"
+            "We build models for health care. Salary: $150,000 - $190,000 per year.\n"
+            "Requirements: Master's degree in computer science and 2 years of experience.\n"
+            "Visa sponsorship is available for this role.\n")
+    e = imported.paste_posting(text, title="ML posting")
+    f = e.to_json().get("filings")
+    assert f is not None, e.to_json()
+    assert f["history"]["lca_total"] >= 4 and "attestation" in f["caveat"]
+    assert f["soc"]["estimate"] is True and f["soc"]["soc"]
+    if e.analysis.salary is not None and e.analysis.location:
+        w = f.get("wage_level") or {}
+        assert w.get("estimate") is True or "wage_level_note" in f
+    assert any("Employer filings" in line for line in f["text"])

@@ -19,6 +19,7 @@ class Explanation:
     warnings: list[str] = field(default_factory=list)
     file: str | None = None
     saved: SavedPosting | None = None
+    filings: dict[str, Any] | None = None  # employer filing history and wage level (visapath.employers)
 
     def to_json(self) -> dict[str, Any]:
         out = self.analysis.to_json()
@@ -29,4 +30,6 @@ class Explanation:
             out = {"file": self.file, **out}
         if self.saved is not None:
             out["posting_id"] = self.saved.id
+        if self.filings is not None:
+            out["filings"] = self.filings
         return out

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -169,8 +169,10 @@ class Responder:
 
     def __init__(self, settings: Settings, grounded: GroundedAnswerer, generator: GenerativeAnswerer | None,
                  conversations: ConversationStore, model_label: str | None = None,
-                 config_notice: str | None = None) -> None:
+                 config_notice: str | None = None,
+                 data_answerer: Callable[[str], Answer | None] | None = None) -> None:
         self.settings = settings
+        self.data_answerer = data_answerer  # questions the imported filing data answers (kind `data`)
         self.grounded = grounded
         self.generator = generator
         self.conversations = conversations
@@ -183,20 +185,37 @@ class Responder:
                                            else ([], [], []))
         model = self.generator.model if self.generator else None
         turn = rewrite(question, queries, questions, model=model, prompts_dir=self.settings.prompts_dir)
-        hits = self.grounded.retrieve(turn.query, scope)
-        hits = carry_over(self.settings, self.grounded.retriever, turn.query, hits, carried_ids, scope)
-        answer: Answer | None = None
-        for event in self._answer_events(turn.query, scope, hits):
-            if event.kind == "final":
-                answer = event.answer
-            else:
-                yield event
+        answer: Answer | None = self._data_answer(question, turn.query)
+        data_notice = None
+        if answer is not None and answer.declined:  # e.g. no filings under that name: a notice, not the answer
+            data_notice, answer = answer.answer.replace(" [1]", ""), None
+        if answer is not None:
+            yield StreamEvent("delta", answer.answer)
+        else:
+            hits = self.grounded.retrieve(turn.query, scope)
+            hits = carry_over(self.settings, self.grounded.retriever, turn.query, hits, carried_ids, scope)
+            for event in self._answer_events(turn.query, scope, hits):
+                if event.kind == "final":
+                    answer = event.answer
+                else:
+                    yield event
         assert answer is not None
         answer = replace(answer, query=turn.query)
+        if data_notice:
+            answer = replace(answer, notice=f"{answer.notice} {data_notice}" if answer.notice else data_notice)
         if self.config_notice and not answer.notice:
             answer = replace(answer, notice=self.config_notice)
         answer = self._record(question, answer, turn.method, conversation_id, started)
         yield StreamEvent("final", answer=answer)
+
+    def _data_answer(self, question: str, query: str) -> Answer | None:
+        if self.data_answerer is None:
+            return None
+        for text in dict.fromkeys((question, query)):
+            found = self.data_answerer(text)
+            if found is not None:
+                return found
+        return None
 
     def _answer_events(self, query: str, scope: Scope, hits: list[Hit]) -> Iterator[StreamEvent]:
         if self.generator is not None:

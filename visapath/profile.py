@@ -101,6 +101,7 @@ class Profile(BaseModel):
     stem_degree: bool | None = None  # decides whether OPT drafts mention the STEM extension
     target_role: str = ""
     work_authorization_end: date | None = None  # OPT/STEM OPT/EAD end; drafts state the runway
+    h1b_start: date | None = None  # first day in H-1B status; the timeline shows the six-year limit
 
     @field_validator("status", mode="before")
     @classmethod

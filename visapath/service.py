@@ -20,7 +20,7 @@ from visapath.datadir import open_private
 from visapath.embeddings import Embedder, get_embedder
 from visapath.advice import notes_for
 from visapath.explain import Explanation
-from visapath.models import Answer, Document
+from visapath.models import Answer, Citation, Document
 from visapath.retrieval import Retriever, Scope
 from visapath.store import VectorStore
 from visapath.workspace import PostingWorkspace
@@ -31,8 +31,10 @@ if TYPE_CHECKING:
     from visapath.conversations import ConversationStore
     from visapath.generate import Responder, StreamEvent
     from visapath.drafts import Draft
+    from visapath.employers.data import EmployerData
     from visapath.profile import Profile, ProfileStore
     from visapath.references import GuidanceReferences, SourceInfo
+    from visapath.timeline import Timeline
 
 
 class Assistant:
@@ -159,19 +161,22 @@ class Assistant:
             verifier = Verifier(self.embedder, cache=self.grounded.sentences)
             generator = GenerativeAnswerer(self.settings, self.grounded, model, verifier, self.backend_name)
         label = backend_info(self.settings).model or model_name(model)
-        return Responder(self.settings, self.grounded, generator, self.conversations, label, notice)
+        return Responder(self.settings, self.grounded, generator, self.conversations, label, notice,
+                         data_answerer=self.data_answer)
 
     # -- postings --------------------------------------------------------------------------------
-    def explain(self, doc: Document, status: str | None = None, save: bool = False) -> Explanation:
-        """Analyse a loaded posting, add notes for the user's status, optionally keep it."""
+    def explain(self, doc: Document, status: str | None = None, save: bool = False,
+                title: str | None = None) -> Explanation:
+        """Analyse a loaded posting, add notes for the user's status, optionally keep it (under the
+        user's own `title` when they typed one, else the detected company and role)."""
         from visapath.postings import analyze_posting
 
         analysis = analyze_posting(doc.text)
         payload = analysis.to_json()
         notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
                           self.settings.relevance_floor)
-        saved = self.postings.save(doc, payload) if save else None
-        return Explanation(analysis, notes, list(doc.warnings), saved=saved)
+        saved = self.postings.save(doc, payload, title=title) if save else None
+        return Explanation(analysis, notes, list(doc.warnings), saved=saved, filings=self.posting_filings(analysis))
 
     def upload_posting(self, data: bytes, filename: str, status: str | None = None) -> Explanation:
         """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
@@ -181,11 +186,40 @@ class Assistant:
                          max_bytes=int(self.settings.max_upload_mb * 1_048_576))
         return self.explain(doc, status, save=True)
 
-    def paste_posting(self, text: str, status: str | None = None, title: str = "Pasted posting") -> Explanation:
+    def paste_posting(self, text: str, status: str | None = None, title: str | None = None) -> Explanation:
+        """Explain and save pasted text; a title the user typed is kept as the posting's title."""
         from ingest.loaders import load_text
 
-        doc = load_text(text, title=title, owner=self.settings.user, source=f"{title}.txt")
-        return self.explain(doc, status, save=True)
+        title = " ".join((title or "").split()) or None
+        name = title or "Pasted posting"
+        doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt")
+        return self.explain(doc, status, save=True, title=title)
+
+    # -- employer filing data (visapath.employers) -----------------------------------------------
+    @cached_property
+    def employers(self) -> "EmployerData":
+        from visapath.employers.data import EmployerData
+
+        return EmployerData(self.settings)
+
+    def data_answer(self, question: str) -> Answer | None:
+        """A chat answer from the imported filing data (citation kind `data`), or None."""
+        from visapath.employers.errors import EmployerDataError
+        from visapath.employers.questions import answer
+
+        try:
+            return answer(self.employers, question, self.settings.knowledge_dir)
+        except EmployerDataError:
+            return None
+
+    def posting_filings(self, analysis: Any) -> dict[str, Any] | None:
+        """The posting company's filing history and its salary's wage level, when data is imported."""
+        from visapath.employers.posting_context import filings_for_posting
+
+        salary = getattr(analysis, "salary", None)
+        return filings_for_posting(self.employers, getattr(analysis, "company", None), getattr(analysis, "title", None),
+                                   getattr(analysis, "location", None),
+                                   salary.annual_min if salary else None, salary.annual_max if salary else None)
 
     # -- recruiter drafts ------------------------------------------------------------------------
     def draft(self, channel: str = "linkedin-message", **options: Any) -> "Draft":
@@ -211,6 +245,27 @@ class Assistant:
             if saved is not None:
                 info = replace(info, company=saved.company or "")
         return info
+
+    # -- the personal timeline (Profile page; chat points to it) -----------------------------------
+    def timeline(self, profile: "Profile | None" = None, today: date | None = None
+                 ) -> tuple["Timeline", dict[str, Citation]]:
+        """The user's dates and, per event, the guidance passage it comes from as a citation."""
+        from visapath.timeline import TimelineRules, build_timeline
+
+        rules = TimelineRules.load(self.settings.prompts_dir)
+        tl = build_timeline(profile if profile is not None else self.profile, rules, today)
+        cited: dict[str, Citation] = {}
+        numbers: dict[tuple[str, str], int] = {}
+        for event in tl.events:
+            ref = (event.ref.source, event.ref.section)
+            chunks = self.store.all_chunks({"$and": [{"source": ref[0]}, {"section": ref[1]}, {"kind": "guidance"}]})
+            if not chunks:
+                continue
+            n = numbers.setdefault(ref, len(numbers) + 1)
+            chunk = min(chunks, key=lambda c: c.start)
+            cited[event.key] = Citation(n=n, source=chunk.source, title=chunk.title, section=chunk.section,
+                                        page=None, quote=chunk.text, score=1.0, kind="guidance", chunk_id=chunk.id)
+        return tl, cited
 
     # -- status ----------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:

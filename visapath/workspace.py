@@ -56,11 +56,12 @@ class PostingWorkspace:
         self.indexer = indexer
         self.root = settings.workspace_dir / "postings"
 
-    def save(self, doc: Document, analysis: dict[str, Any]) -> SavedPosting:
-        """Index the posting under this user, then persist its text and analysis."""
+    def save(self, doc: Document, analysis: dict[str, Any], title: str | None = None) -> SavedPosting:
+        """Index the posting under this user, then persist its text and analysis. `title` is one the
+        user typed and wins; otherwise the detected company and role name the posting."""
         pid = posting_id(doc.text)
         role, company = analysis.get("title"), analysis.get("company")
-        title = " — ".join(p for p in (company, role) if p) or Path(doc.source).stem or "Posting"
+        title = title or " — ".join(p for p in (company, role) if p) or Path(doc.source).stem or "Posting"
         saved = SavedPosting(
             id=pid, filename=doc.source, title=title, company=company, role=role,
             verdict=str(analysis.get("sponsorship", {}).get("verdict", "not_mentioned")),

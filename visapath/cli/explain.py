@@ -103,6 +103,10 @@ def print_explanation(e: Explanation) -> None:
             print(f"  * {note.text} {refs}")
             for c in note.citations:
                 print(f"      [{c.n}] {c.title} > {c.section or ''} ({c.source})")
+    if e.filings and e.filings.get("text"):
+        print("Employer filing data (public DOL/USCIS files you imported):")
+        for line in e.filings["text"]:
+            print(f"  {line}")
     if e.saved:
         print(f"Saved as posting {e.saved.id}.")
 

@@ -120,6 +120,21 @@ class FileSummary:
 ProgressFn = Callable[[str, float | None, str], None]  # (source, fraction done or None, message)
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Bulk insert through Arrow (DuckDB's executemany runs one statement per row)."""
+    import pyarrow as pa
+
+    if not rows:
+        return
+    cols = list(zip(*rows))
+    batch = pa.table({c: pa.array(list(v), pa.string()) for c, v in zip(columns, cols)})
+    con.register("_rows_batch", batch)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _rows_batch")
+    finally:
+        con.unregister("_rows_batch")
+
+
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -186,7 +201,15 @@ class Importer:
             summary.status, summary.error = "failed", f"not imported: {type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
             summary.seconds = time.perf_counter() - started
-            self.con.execute("DROP TABLE IF EXISTS _stage; DROP TABLE IF EXISTS _typed; DROP TABLE IF EXISTS _names")
+            stop = getattr(self, "_stop_watch", None)
+            if stop:
+                stop()
+                self._stop_watch = None
+            for kind, name in (("VIEW", "_stage"), ("TABLE", "_stage"), ("TABLE", "_typed"), ("TABLE", "_names")):
+                try:
+                    self.con.execute(f"DROP {kind} IF EXISTS {name}")
+                except duckdb.Error:  # the other kind of object under that name
+                    pass
         return summary
 
     # -- staging -----------------------------------------------------------------------------------
@@ -210,12 +233,16 @@ class Importer:
 
         watcher = threading.Thread(target=poll, daemon=True)
         watcher.start()
-        try:
-            n = formats.stage_csv(self.con, det, "_stage")
-        finally:
-            stop.set()
-            watcher.join()
-        return n, formats.csv_rejects(self.con)
+        self._stop_watch = lambda: (stop.set(), watcher.join())
+        return formats.stage_csv(self.con, det, "_stage"), None
+
+    def _count_rows(self, summary: FileSummary) -> None:
+        """Rows read, once the staged rows are typed (for CSV that is when the file is actually scanned)."""
+        stop = getattr(self, "_stop_watch", None)
+        if stop:
+            stop()
+            self._stop_watch = None
+        summary.rows_read = int(self.con.execute("SELECT count(*) FROM _typed").fetchone()[0])
 
     def _blank_and_rejects(self, fmt: str, summary: FileSummary, reasons_sql: str, parse_rejects: list[tuple[int, str]]) -> None:
         cols = [c for c in formats.COLUMNS[fmt]]
@@ -250,6 +277,8 @@ class Importer:
                           WHEN d_decision IS NULL THEN 'DECISION_DATE is not a date'
                           WHEN s_status IS NULL THEN 'CASE_STATUS not recognised: ' || COALESCE(case_status, '(blank)')
                      END"""
+        self._count_rows(summary)
+        parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
         self._blank_and_rejects(LCA, summary, reasons, parse_rejects)
         valid = ("case_number IS NOT NULL AND employer_name IS NOT NULL AND d_decision IS NOT NULL "
                  "AND s_status IS NOT NULL")
@@ -261,7 +290,7 @@ class Importer:
             for name, dba in names:
                 legal, folded = split_dba(name)
                 rows.append((name, dba, normalize_name(legal), normalize_name(dba or folded) or None))
-            con.executemany("INSERT INTO _names VALUES (?, ?, ?, ?)", rows)
+            insert_rows(con, "_names", ["employer_name", "trade_name_dba", "employer_norm", "dba_norm"], rows)
         fy = sql_fiscal_year("d_decision")
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _new AS
@@ -286,7 +315,7 @@ class Importer:
                    {sql_flag('t.h1b_dependent')} AS h1b_dependent, {sql_flag('t.willful_violator')} AS willful_violator,
                    {file_id} AS file_id
             FROM _typed t JOIN _names n ON n.employer_name = t.employer_name
-                 AND n.trade_name_dba IS NOT DISTINCT FROM t.trade_name_dba
+                 AND COALESCE(n.trade_name_dba, '') = COALESCE(t.trade_name_dba, '')
             WHERE t.case_number IS NOT NULL AND t.employer_name IS NOT NULL AND t.d_decision IS NOT NULL
                   AND t.s_status IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY t.case_number ORDER BY t.d_decision DESC, t._row DESC) = 1""")
@@ -297,7 +326,7 @@ class Importer:
         feins = con.execute("SELECT DISTINCT employer_fein FROM _new WHERE employer_fein IS NOT NULL").fetchall()
         if feins:
             con.execute("CREATE OR REPLACE TEMP TABLE _feins (raw VARCHAR, fein VARCHAR)")
-            con.executemany("INSERT INTO _feins VALUES (?, ?)", [(f, normalize_fein(f)) for (f,) in feins])
+            insert_rows(con, "_feins", ["raw", "fein"], [(f, normalize_fein(f)) for (f,) in feins])
             con.execute("UPDATE _new SET employer_fein = f.fein FROM _feins f WHERE _new.employer_fein = f.raw")
             con.execute("DROP TABLE _feins")
         self._vintage(summary)
@@ -343,11 +372,13 @@ class Importer:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
         reasons = """CASE WHEN employer_name IS NULL THEN 'no employer name'
                           WHEN TRY_CAST(fiscal_year AS INTEGER) IS NULL THEN 'no fiscal year' END"""
+        self._count_rows(summary)
+        parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
         self._blank_and_rejects(USCIS_HUB, summary, reasons, parse_rejects)
         valid = "employer_name IS NOT NULL AND TRY_CAST(fiscal_year AS INTEGER) IS NOT NULL"
         names = con.execute(f"SELECT DISTINCT employer_name FROM _typed WHERE {valid}").fetchall()
         con.execute("CREATE OR REPLACE TEMP TABLE _names (employer_name VARCHAR, employer_norm VARCHAR)")
-        con.executemany("INSERT INTO _names VALUES (?, ?)", [(n, normalize_name(n)) for (n,) in names])
+        insert_rows(con, "_names", ["employer_name", "employer_norm"], [(n, normalize_name(n)) for (n,) in names])
         counts = ", ".join(f"TRY_CAST(replace({c}, ',', '') AS INTEGER) AS {c}" for c in HUB_COUNTS)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _new AS SELECT DISTINCT
@@ -386,6 +417,8 @@ class Importer:
         summary.rows_read, parse_rejects = self._stage(det, summary.source)
         cols = formats.COLUMNS[det.format]
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
+        self._count_rows(summary)
+        parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
         self._blank_and_rejects(det.format, summary, reasons, parse_rejects)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _new AS SELECT {select}, {file_id} AS file_id FROM _typed
                         WHERE ({reasons}) IS NULL AND NOT ({' AND '.join(f'{c} IS NULL' for c in cols)})
@@ -446,7 +479,7 @@ class Importer:
                 rows.add((normalize_name(dba), e))
         rows = {r for r in rows if r[0] != r[1]}
         if rows:
-            con.executemany("INSERT INTO employer_names VALUES (?, ?, 'dba')", sorted(rows))
+            insert_rows(con, "employer_names", ["name_norm", "employer_norm", "kind"], [(a, b, "dba") for a, b in sorted(rows)])
 
 
 def vintage(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -222,8 +221,9 @@ def _quote(name: str) -> str:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, det: Detected, table: str) -> int:
-    """Load a CSV into `table` (all text, canonical names, `_row` = position) with DuckDB's reader.
-    Lines DuckDB cannot parse are skipped and kept in its reject tables for the summary."""
+    """Expose a CSV as view `table` (all text, canonical names, `_row` = position) over DuckDB's reader;
+    returns -1 (rows are counted when the view is first read). Lines DuckDB cannot parse are skipped
+    and kept in its reject tables for the summary."""
     mapping = map_header(det.format, list(det.header))
     enc = "utf-16" if det.encoding == "utf-16" else ("latin-1" if det.encoding == "latin-1" else "utf-8")
     src = (f"read_csv({_sql_str(str(det.path))}, all_varchar=true, header=true, delim={_sql_str(det.delimiter)}, "
@@ -235,8 +235,9 @@ def stage_csv(con: duckdb.DuckDBPyConnection, det: Detected, table: str) -> int:
     for canon in COLUMNS[det.format]:
         pos = mapping.get(canon)
         select.append(f"{_quote(names[pos])} AS {canon}" if pos is not None and pos < len(names) else f"NULL::VARCHAR AS {canon}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT row_number() OVER () AS _row, {', '.join(select)} FROM {src}")
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    # A view: the one scan happens when the importer types the rows (no second copy of the file).
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT row_number() OVER () AS _row, {', '.join(select)} FROM {src}")
+    return -1
 
 
 def csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
@@ -253,80 +254,17 @@ def _sql_str(value: str) -> str:
 
 
 def xlsx_header(path: Path) -> list[str]:
-    from openpyxl import load_workbook
+    from visapath.employers import xlsx
 
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        ws = wb.worksheets[0]
-        for row in ws.iter_rows(values_only=True):
-            if any(v not in (None, "") for v in row):
-                return ["" if v is None else str(v) for v in row]
-        return []
-    finally:
-        wb.close()
+    return xlsx.header_row(path)[1]
 
 
-def _cell_text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, datetime):
-        return v.date().isoformat() if (v.hour, v.minute, v.second) == (0, 0, 0) else v.isoformat(sep=" ")
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def iter_xlsx_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-    """Rows of the first sheet, streamed (openpyxl read-only: the sheet XML is parsed as it goes)."""
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        yield from wb.worksheets[0].iter_rows(values_only=True)
-    finally:
-        wb.close()
-
-
-def stage_xlsx(con: duckdb.DuckDBPyConnection, det: Detected, table: str, batch_rows: int = 20000,
+def stage_xlsx(con: duckdb.DuckDBPyConnection, det: Detected, table: str,
                on_rows: Callable[[int], None] | None = None) -> int:
-    """Stream the first sheet into `table` in batches (bounded memory: one batch of text at a time)."""
-    import pyarrow as pa
+    """Stream the first sheet into `table` (see `xlsx.stage`: bounded memory, decoding in DuckDB)."""
+    from visapath.employers import xlsx
 
-    mapping = map_header(det.format, list(det.header))
-    canon = list(COLUMNS[det.format])
-    positions = [mapping.get(c) for c in canon]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {', '.join(f'{c} VARCHAR' for c in canon)})")
-    rows = iter_xlsx_rows(det.path)
-    for row in rows:  # skip to the header row (leading blank rows happen)
-        if any(v not in (None, "") for v in row):
-            break
-    n = 0
-    columns: list[list[str | None]] = [[] for _ in canon]
-    rownums: list[int] = []
-
-    def flush() -> None:
-        if not rownums:
-            return
-        batch = pa.table({"_row": pa.array(rownums, pa.int64()),
-                          **{c: pa.array(columns[i], pa.string()) for i, c in enumerate(canon)}})
-        con.register("_xlsx_batch", batch)
-        con.execute(f"INSERT INTO {table} SELECT * FROM _xlsx_batch")
-        con.unregister("_xlsx_batch")
-        for col in columns:
-            col.clear()
-        rownums.clear()
-        if on_rows:
-            on_rows(n)
-
-    for row in rows:
-        n += 1
-        rownums.append(n)
-        width = len(row)
-        for i, pos in enumerate(positions):
-            columns[i].append(_cell_text(row[pos]) if pos is not None and pos < width else None)
-        if len(rownums) >= batch_rows:
-            flush()
-    flush()
-    return n
+    header_at, header = xlsx.header_row(det.path)
+    mapping = map_header(det.format, header)
+    positions = {c: mapping.get(c) for c in COLUMNS[det.format]}
+    return xlsx.stage(con, det.path, positions, table, header_at, on_rows)

@@ -90,7 +90,8 @@ def title_condition(title: str, abbreviations: dict[str, str]) -> tuple[str, lis
 
 
 def where_clause(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -> tuple[str, list[Any]]:
-    clauses, params = ["employer_norm IN (SELECT unnest(?))"], [norms]
+    clauses = [f"employer_norm IN ({', '.join('?' * len(norms))})"]  # constants: pruned by zone maps
+    params: list[Any] = list(norms)
     if f.title:
         cond, p = title_condition(f.title, f.abbreviations)
         clauses.append(cond)
@@ -130,6 +131,9 @@ def show(con: duckdb.DuckDBPyConnection, matcher: Matcher, query: str, filters: 
         out["note"] = ("No employer has exactly this name; the figures add up the employers whose names start with it "
                        "(listed under 'matched'). Use an exact legal name to narrow them.")
     where, params = where_clause(con, norms, filters)
+    # One scan of the big table; every figure below is computed from this small per-query subset.
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _sub AS SELECT * FROM lca WHERE {where}", params)
+    where, params = "TRUE", []
     out["years"] = _years(con, where, params)
     out["visa_classes"] = _grouped(con, where, params, "visa_class")
     out["top_titles"] = _top(con, where, params, "upper(job_title)", 10)
@@ -138,12 +142,12 @@ def show(con: duckdb.DuckDBPyConnection, matcher: Matcher, query: str, filters: 
     out["worksite_states"] = _top(con, where, params, "worksite_state", 10)
     flags = con.execute(f"""SELECT count(*) FILTER (WHERE h1b_dependent), count(*) FILTER (WHERE willful_violator),
                                    arg_max(h1b_dependent, decision_date), arg_max(willful_violator, decision_date)
-                            FROM lca WHERE {where}""", params).fetchone()
+                            FROM _sub WHERE {where}""", params).fetchone()
     out["flags"] = {"h1b_dependent_cases": int(flags[0] or 0), "willful_violator_cases": int(flags[1] or 0),
                     "h1b_dependent_latest": flags[2], "willful_violator_latest": flags[3]}
     out["uscis"] = _uscis(con, norms, filters)
     out["sources"], out["source_files"] = _sources(con, where, params, norms)
-    dates = con.execute(f"SELECT min(decision_date), max(decision_date), count(*) FROM lca WHERE {where}", params).fetchone()
+    dates = con.execute(f"SELECT min(decision_date), max(decision_date), count(*) FROM _sub WHERE {where}", params).fetchone()
     out["decision_dates"] = {"first": str(dates[0]) if dates[0] else None, "last": str(dates[1]) if dates[1] else None}
     out["lca_cases"] = int(dates[2] or 0)
     return out
@@ -160,7 +164,7 @@ def _years(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> lis
                count(*) FILTER (WHERE new_concurrent_employment), count(*) FILTER (WHERE amended_petition),
                {level_cols}, count(*) FILTER (WHERE pw_wage_level IS NULL),
                median(annual_wage_from), count(annual_wage_from)
-        FROM lca WHERE {where} GROUP BY fiscal_year ORDER BY fiscal_year""", params).fetchall()
+        FROM _sub WHERE {where} GROUP BY fiscal_year ORDER BY fiscal_year""", params).fetchall()
     out = []
     for r in rows:
         out.append({
@@ -175,7 +179,7 @@ def _years(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> lis
 
 
 def _grouped(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], col: str) -> list[dict[str, Any]]:
-    rows = con.execute(f"SELECT fiscal_year, COALESCE({col}, '(blank)'), count(*) FROM lca WHERE {where} "
+    rows = con.execute(f"SELECT fiscal_year, COALESCE({col}, '(blank)'), count(*) FROM _sub WHERE {where} "
                        "GROUP BY 1, 2 ORDER BY 1, 3 DESC", params).fetchall()
     return [{"fiscal_year": int(fy), "value": v, "cases": int(n)} for fy, v, n in rows]
 
@@ -183,7 +187,7 @@ def _grouped(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], col:
 def _top(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], expr: str, limit: int,
          extra: str | None = None) -> list[dict[str, Any]]:
     sel = f", {extra}" if extra else ""
-    rows = con.execute(f"SELECT {expr} AS v, count(*) AS n{sel} FROM lca WHERE {where} AND {expr} IS NOT NULL "
+    rows = con.execute(f"SELECT {expr} AS v, count(*) AS n{sel} FROM _sub WHERE {where} AND {expr} IS NOT NULL "
                        f"GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}", params).fetchall()
     return [{"value": r[0], "cases": int(r[1]), **({"title": r[2]} if extra else {})} for r in rows]
 
@@ -211,7 +215,7 @@ def _uscis(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -> list
 
 
 def _sources(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], norms: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
-    ids = [r[0] for r in con.execute(f"SELECT DISTINCT file_id FROM lca WHERE {where}", params).fetchall()]
+    ids = [r[0] for r in con.execute(f"SELECT DISTINCT file_id FROM _sub WHERE {where}", params).fetchall()]
     ids += [r[0] for r in con.execute("SELECT DISTINCT file_id FROM uscis WHERE employer_norm IN (SELECT unnest(?))",
                                       [norms]).fetchall()]
     if not ids:

@@ -129,23 +129,30 @@ def normalize_level(value: str | None) -> str | None:
 # -- the same rules as DuckDB SQL, for the bulk import -----------------------------------------------
 
 def sql_unwrap(col: str) -> str:
-    """SQL for `unwrap`: trim, strip `="..."`, blank -> NULL."""
-    return f"NULLIF(trim(regexp_replace(trim({col}), '^=\"(.*)\"$', '\\1', 's')), '')"
+    """SQL for `unwrap`: trim, strip `="..."`, blank -> NULL (string functions, no regex: it runs on every cell)."""
+    return (f"NULLIF(trim(CASE WHEN starts_with({col}, '=\"') AND ends_with({col}, '\"') "
+            f"THEN {col}[3:-2] ELSE {col} END), '')")
 
 
 def sql_status(expr: str) -> str:
     s = f"trim(regexp_replace(lower({expr}), '[^a-z]+', '_', 'g'), '_')"
-    return f"CASE WHEN {s} IN ({', '.join(repr(x) for x in STATUSES)}) THEN {s} END"
+    common = {"Certified": "certified", "CERTIFIED": "certified", "Denied": "denied", "DENIED": "denied",
+              "Withdrawn": "withdrawn", "WITHDRAWN": "withdrawn", "Certified - Withdrawn": "certified_withdrawn",
+              "CERTIFIED-WITHDRAWN": "certified_withdrawn"}
+    fast = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in common.items())
+    return f"(CASE {expr} {fast} ELSE CASE WHEN {s} IN ({', '.join(repr(x) for x in STATUSES)}) THEN {s} END END)"
 
 
 def sql_unit(expr: str) -> str:
     key = f"regexp_replace(lower({expr}), '[^a-z]', '', 'g')"
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _UNIT_SPELLINGS.items())
-    return f"(CASE {key} {cases} END)"
+    fast = "WHEN 'Year' THEN 'year' WHEN 'Hour' THEN 'hour' WHEN 'Week' THEN 'week' WHEN 'Month' THEN 'month' WHEN 'Bi-Weekly' THEN 'biweekly'"
+    return f"(CASE {expr} {fast} ELSE (CASE {key} {cases} END) END)"
 
 
 def sql_money(expr: str) -> str:
-    return f"TRY_CAST(replace(regexp_extract({expr}, '\\d[\\d,]*(\\.\\d+)?'), ',', '') AS DOUBLE)"
+    slow = f"TRY_CAST(replace(regexp_extract({expr}, '\\d[\\d,]*(\\.\\d+)?'), ',', '') AS DOUBLE)"
+    return f"COALESCE(TRY_CAST({expr} AS DOUBLE), {slow})"
 
 
 def sql_annualize(amount: str, unit: str) -> str:
@@ -156,12 +163,14 @@ def sql_annualize(amount: str, unit: str) -> str:
 def sql_level(expr: str) -> str:
     key = f"regexp_replace(regexp_replace(lower({expr}), '[^a-z0-9]', '', 'g'), '^level', '')"
     cases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in _LEVEL_SPELLINGS.items())
-    return f"(CASE {key} {cases} END)"
+    return f"(CASE WHEN {expr} IN ('I', 'II', 'III', 'IV') THEN {expr} ELSE (CASE {key} {cases} END) END)"
 
 
 def sql_flag(expr: str) -> str:
     """Employment-type and yes/no columns: a non-zero number or Y/Yes counts."""
-    return (f"(COALESCE(TRY_CAST({expr} AS DOUBLE), 0) <> 0 OR upper(COALESCE({expr}, '')) IN ('Y', 'YES', 'TRUE'))")
+    return (f"(CASE WHEN {expr} IS NULL OR {expr} IN ('0', 'N', 'No', 'NO') THEN false "
+            f"WHEN {expr} IN ('1', 'Y', 'Yes', 'YES') THEN true "
+            f"ELSE COALESCE(TRY_CAST({expr} AS DOUBLE), 0) <> 0 OR upper({expr}) IN ('Y', 'YES', 'TRUE') END)")
 
 
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%m/%d/%y", "%d-%b-%Y", "%Y/%m/%d")
@@ -169,7 +178,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M:%S"
 
 def sql_date(expr: str) -> str:
     fmts = "[" + ", ".join(f"'{f}'" for f in DATE_FORMATS) + "]"
-    return f"CAST(try_strptime({expr}, {fmts}) AS DATE)"
+    return f"COALESCE(TRY_CAST({expr} AS DATE), CAST(try_strptime({expr}, {fmts}) AS DATE))"
 
 
 def fiscal_year(d) -> int:

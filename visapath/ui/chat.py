@@ -22,7 +22,6 @@ USER_AVATAR = ":material/person:"
 
 def render(ctx: AppContext) -> None:
     restore_from_url(ctx.assistant, session().chat)
-    st.html(markup.CHIP_SCRIPT, unsafe_allow_javascript=True)
     conversation(ctx)
 
 
@@ -218,10 +217,27 @@ def stream_answer(a: Assistant, state: ChatState, question: str) -> Answer:
 def starters(ctx: AppContext) -> None:
     st.markdown("#### Ask about work visas and your job search")
     st.caption("Answers quote the guidance library and your saved postings, with every sentence cited.")
+    next_dates(ctx)
     cols = st.columns(2)
     for i, question in enumerate(markup.starter_questions(ctx.profile.status)):
         cols[i % 2].button(question, key=f"starter-{i}", icon=":material/chat_bubble:", width="stretch",
                            on_click=ask_starter, args=(question,))
+
+
+def next_dates(ctx: AppContext) -> None:
+    """Point to the personal timeline: the next two dates from the profile, and a link to all of them."""
+    try:
+        upcoming = ctx.assistant.timeline(ctx.profile)[0].upcoming()[:2]
+    except Exception:  # the timeline is a hint here; never let it cost the chat
+        log.exception("timeline failed")
+        return
+    if not upcoming:
+        return
+    with st.container(border=True, key="next-dates"):
+        for event in upcoming:
+            st.markdown(markup.timeline_event_html(event, None), unsafe_allow_html=True)
+        st.page_link("visapath/ui/profile.py", label="See your whole timeline and where each date comes from",
+                     icon=":material/timeline:")
 
 
 def ask_starter(question: str) -> None:

@@ -643,6 +643,14 @@ def flag_html(flag: Mapping[str, Any]) -> str:
             f"{meaning}{quoted}</div>")
 
 
+def timeline_event_html(event: Any, n: int | None) -> str:
+    """One timeline row: the date(s), what it is, a short note and a chip to its guidance card."""
+    when = event.start.isoformat() + (f" → {event.end.isoformat()}" if event.end else "")
+    chip = f' <a class="vp-ref" href="#{card_id("timeline", n)}" title="Open source {n}">{n}</a>' if n else ""
+    return (f'<div class="vp-tl vp-tl-{_css_token(event.kind)}"><span class="vp-tl-when">{escape(when)}</span>'
+            f'<span class="vp-tl-what"><b>{escape(event.label)}</b> · {escape(event.note)}{chip}</span></div>')
+
+
 def note_html(text: str, refs: Sequence[int]) -> str:
     chips = "".join(f'<span class="vp-ref">{int(n)}</span>' for n in refs)
     return f'<div class="vp-note">{escape(text)} {chips}</div>'
@@ -762,5 +770,10 @@ mark.vp-ev-ignored { background: transparent; border-bottom: 1px dashed #8c959f;
 .vp-copy { font: inherit; font-size: 0.875rem; padding: 0.3rem 0.85rem; border-radius: 0.5rem;
   border: 1px solid rgba(49, 51, 63, 0.2); background: #fff; color: #1f2328; cursor: pointer; min-height: 2.4rem; }
 .vp-copy:hover { border-color: #0b3d91; color: #0b3d91; }
+.vp-tl { display: flex; flex-wrap: wrap; gap: 0.2rem 0.8rem; font-size: 0.88rem; padding: 0.3rem 0.6rem;
+  border-left: 3px solid #0b3d91; margin-bottom: 0.3rem; background: #f6f8fa; border-radius: 0.3rem; }
+.vp-tl-authorization { border-left-color: #c62828; } .vp-tl-grace { border-left-color: #b35900; }
+.vp-tl-option { border-left-color: #1a7f37; } .vp-tl-limit { border-left-color: #6a3fb5; }
+.vp-tl-when { font-variant-numeric: tabular-nums; font-weight: 600; white-space: nowrap; }
 .vp-count { font-size: 0.8rem; color: #57606a; margin-top: -0.6rem; }
 """ + evidence_legend_css() + "\n</style>"

@@ -71,7 +71,7 @@ def analyze_uploads(a: Assistant, files: list[Any], status: str | None, state: P
 
 def analyze_paste(a: Assistant, text: str, title: str, status: str | None, state: PostingsState) -> None:
     try:
-        explanation = a.paste_posting(text, status, title=title.strip() or "Pasted posting")
+        explanation = a.paste_posting(text, status, title=title.strip() or None)
     except LoadError as exc:
         state.paste_error = str(exc)
         return
@@ -149,7 +149,8 @@ def posting_card(a: Assistant, saved: SavedPosting, status: str | None, state: P
         st.markdown(markup.posting_html(text, sponsorship), unsafe_allow_html=True)
     with right:
         st.markdown("**Requirements**")
-        st.table(markup.requirement_rows(analysis), hide_index=True, hide_header=True, border="horizontal")
+        rows = [{k: markup.escape_markdown(v) for k, v in row.items()} for row in markup.requirement_rows(analysis)]
+        st.table(rows, hide_index=True, hide_header=True, border="horizontal")  # cells are markdown
         flags = analysis.get("flags", [])
         if flags:
             st.markdown("**Flags**")

@@ -11,16 +11,19 @@ from datetime import date
 
 import streamlit as st
 
+import altair as alt
+
 from visapath.profile import DEGREES, STATUSES, Profile, ProfileError, make_profile
 from visapath.service import Assistant
 from visapath.ui import markup
 from visapath.ui.runtime import AppContext
+from visapath.timeline import Timeline
 from visapath.ui.state import ProfileState, session
 
 FIELDS = {  # widget key -> profile field
     "profile_name": "name", "profile_status": "status", "profile_role": "target_role",
     "profile_degree": "degree", "profile_us_degree": "us_degree", "profile_stem": "stem_degree",
-    "profile_auth_end": "work_authorization_end",
+    "profile_auth_end": "work_authorization_end", "profile_h1b_start": "h1b_start",
 }
 DATE_RANGE = (date(2000, 1, 1), date(2060, 12, 31))
 
@@ -43,6 +46,7 @@ def render(ctx: AppContext) -> None:
         col2.checkbox("Degree from a US school", key="profile_us_degree")
         col3.checkbox("STEM degree", key="profile_stem")
         date_field("Work authorization end date (OPT, STEM OPT or EAD)", "profile_auth_end")
+        date_field("First day in H-1B status (for the six-year limit)", "profile_h1b_start")
         if state.error:
             st.error(state.error, icon=":material/error:")
         st.button("Save profile", type="primary", icon=":material/save:", key="save_profile",
@@ -50,6 +54,64 @@ def render(ctx: AppContext) -> None:
     if state.saved:
         state.saved = False
         st.success("Profile saved.", icon=":material/check_circle:")
+    timeline_section(a, ctx.profile)
+
+
+# -- the personal timeline -------------------------------------------------------------------------
+
+KIND_COLOURS = {"authorization": "#c62828", "grace": "#b35900", "window": "#0b3d91", "option": "#1a7f37",
+                "limit": "#6a3fb5"}
+MISSING_HINTS = {"status": "your current US status", "work_authorization_end": "your work authorization end date",
+                 "h1b_start": "your first day in H-1B status"}
+
+
+def timeline_section(a: Assistant, profile: Profile) -> None:
+    """The saved profile's dates as a chart, then each date with the guidance it comes from."""
+    st.markdown('<div id="timeline"></div>', unsafe_allow_html=True)
+    st.markdown("#### Your visa timeline")
+    timeline, cited = a.timeline(profile)
+    if timeline.missing:
+        st.caption("Add " + " and ".join(MISSING_HINTS.get(m, m) for m in timeline.missing)
+                   + " above and save to see " + ("more of " if timeline.events else "") + "your dates.")
+    if not timeline.events:
+        return
+    st.altair_chart(timeline_chart(timeline), width="stretch")
+    for event in sorted(timeline.events, key=lambda e: e.start):
+        c = cited.get(event.key)
+        st.markdown(markup.timeline_event_html(event, c.n if c else None), unsafe_allow_html=True)
+    if cited:
+        st.markdown(f'<div class="vp-sources-label">Where these dates come from ({len(set(c.n for c in cited.values()))})'
+                    "</div>", unsafe_allow_html=True)
+        seen: set[int] = set()
+        for c in sorted(cited.values(), key=lambda c: c.n):
+            if c.n not in seen:
+                seen.add(c.n)
+                st.markdown(markup.source_card_html(c, [], references=a.references(c.source), anchor="timeline"),
+                            unsafe_allow_html=True)
+    st.caption("Dates follow the general rules; your documents (EAD, I-94, I-797) and your DSO or attorney decide.")
+
+
+def timeline_chart(timeline: Timeline) -> alt.LayerChart:
+    """Windows as bars, single dates as points, today as a rule; a tooltip names the source."""
+    rows = [{"label": e.label, "start": e.start.isoformat(), "end": e.last_day.isoformat(), "kind": e.kind,
+             "dates": e.start.isoformat() + (f" – {e.end.isoformat()}" if e.end else ""),
+             "source": f"{e.ref.source} › {e.ref.section}"} for e in timeline.events]
+    order = [e.label for e in sorted(timeline.events, key=lambda e: e.start)]
+    data = alt.Data(values=rows)
+    colour = alt.Color("kind:N", scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
+                       legend=None)
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    tooltip = [alt.Tooltip("label:N", title="What"), alt.Tooltip("dates:N", title="When"),
+               alt.Tooltip("source:N", title="Source")]
+    base = alt.Chart(data)
+    bars = base.transform_filter("datum.start != datum.end").mark_bar(height=12, cornerRadius=3).encode(
+        x=alt.X("start:T", title=None), x2="end:T", y=y, color=colour, tooltip=tooltip)
+    points = base.transform_filter("datum.start == datum.end").mark_point(filled=True, size=120, shape="diamond"
+                                                                          ).encode(x="start:T", y=y, color=colour,
+                                                                                   tooltip=tooltip)
+    today = alt.Chart(alt.Data(values=[{"today": timeline.today.isoformat()}])).mark_rule(
+        color="#57606a", strokeDash=[4, 3]).encode(x="today:T")
+    return (bars + points + today).properties(height=max(120, 34 * len(order)))
 
 
 def seed(profile: Profile) -> None:

@@ -20,6 +20,7 @@ from visapath.config import Settings, get_settings
 from visapath.profile import Profile, ProfileError
 from visapath.service import Assistant
 from visapath.store import StoreError
+from visapath.ui import markup
 
 log = logging.getLogger("visapath.app")
 
@@ -148,12 +149,13 @@ def start(rt: Runtime) -> Assistant:
                     rt.assistant.grounded
                 except StoreError as exc:
                     box.update(label="visapath could not open its index", state="error")
-                    st.error(str(exc), icon=":material/error:")
+                    st.error(markup.escape_markdown(str(exc)), icon=":material/error:")
                     st.stop()
                 except Exception as exc:  # a missing model or package: say so instead of a traceback
                     log.exception("start-up failed")
                     box.update(label="visapath could not start", state="error")
-                    st.error(f"Start-up failed: {exc}. Check the installation (scripts/setup.sh) and restart.",
+                    st.error(markup.escape_markdown(f"Start-up failed: {exc}. Check the installation "
+                                                    "(scripts/setup.sh) and restart."),
                              icon=":material/error:")
                     st.stop()
             rt.summary = report.summary()
