@@ -59,6 +59,17 @@ class IngestReport:
         parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         return f"{len(self.files)} files ({parts or 'none'}); {self.embedded} chunks embedded in {self.seconds:.1f}s"
 
+    def lines(self) -> list[str]:
+        """One line per file (and its warnings), as `visapath ingest` and `python -m ingest` print."""
+        out: list[str] = []
+        for f in self.files:
+            if f.error:
+                out.append(f"{f.status:>9}  {f.source}  {f.error}")
+            else:
+                out.append(f"{f.status:>9}  {f.source}  ({f.chunks} chunks, {f.embedded} embedded, {f.removed} removed)")
+            out.extend(f"           warning: {warning}" for warning in f.warnings)
+        return out
+
 
 @dataclass
 class _Pending:

@@ -207,3 +207,11 @@ def test_question_variants_lift_the_section_that_answers_a_differently_worded_qu
     grace = "How long is the grace period after a layoff?"
     assert with_rank == 1
     assert without_rank == 2 or with_scores[grace] > without_scores[grace], (with_scores, without_scores)
+
+
+def test_an_unclosed_variant_block_keeps_the_text_and_warns():
+    from ingest.loaders import load_bytes
+
+    unclosed = _VARIANT_DOC.replace("-->\nUp to 60", "Up to 60")
+    doc = load_bytes(unclosed.encode(), "g.md", kind="guidance")
+    assert doc.warnings and "Can I work during the grace period?" in doc.text and "Up to 60" in doc.text

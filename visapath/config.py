@@ -14,7 +14,10 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from visapath.resources import CHECKOUT_ROOT, default_data_dir, resource_path
+
+# The source tree's root (tests and benches use it); installed code goes through `resource_path`.
+PROJECT_ROOT = CHECKOUT_ROOT
 
 # Offline and private by default: these are set before any HF / Chroma import reads them.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,10 +34,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="VISAPATH_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Index, workspace and logs live here.")
-    knowledge_dir: Path = Field(default=PROJECT_ROOT / "knowledge", description="Curated guidance to index.")
-    prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts")
-    lexicon_dir: Path = Field(default=PROJECT_ROOT / "knowledge" / "lexicon", description="Phrase data (not indexed).")
+    # Packaging: ./data in a checkout, the platform user data dir when installed.
+    data_dir: Path = Field(default_factory=default_data_dir, description="Index, workspace and logs live here.")
+    knowledge_dir: Path = Field(default_factory=lambda: resource_path("knowledge"),
+                                description="Curated guidance to index.")
+    prompts_dir: Path = Field(default_factory=lambda: resource_path("prompts"))
+    lexicon_dir: Path = Field(default_factory=lambda: resource_path("knowledge") / "lexicon",
+                              description="Phrase data (not indexed).")
 
     # Chroma: embedded persistent store unless a server host is given.
     chroma_host: str | None = None
@@ -81,6 +87,11 @@ class Settings(BaseSettings):
     stale_after_days: int = 365
     user: str = "local"
 
+    # Posting reader: the learned sentence classifier beside the rules (weights are a data file).
+    posting_classifier: bool = False  # off until the combination beats the rules on every check; see README
+    posting_classifier_file: Path | None = Field(default=None, description="Weights (.npz); default: next to the lexicon.")
+    eval_dir: Path = Field(default=PROJECT_ROOT.parent / "shared" / "eval", description="Labelled evaluation/training data, read in place.")
+
     # App serving and sign-in (UI). Local by default: scripts/run.sh binds 127.0.0.1. Setting an
     # address other machines can reach (e.g. 0.0.0.0) requires every visitor to sign in (st.login).
     serve_address: str | None = None
@@ -89,6 +100,14 @@ class Settings(BaseSettings):
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
     employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
+
+    # Privacy and bounded work: what one posting (upload, paste, stdin) may cost.
+    max_posting_chars: int = 100_000
+    max_posting_pages: int = 50
+    max_inflated_mb: float = 25.0  # a DOCX's decompressed size, read from its zip directory
+
+    # Privacy: logged exchanges older than this many days are dropped (None keeps them).
+    retention_days: int | None = Field(default=None, ge=0)
 
     # Privacy: the user name becomes folder names and database keys, so its shape is checked.
     @field_validator("user", mode="before")
@@ -102,6 +121,11 @@ class Settings(BaseSettings):
     def lexicon_path(self) -> Path:
         """The posting-signal phrase lexicon."""
         return self.lexicon_dir / "posting_signals.yaml"
+
+    @property
+    def posting_classifier_path(self) -> Path:
+        """The posting sentence classifier's weights."""
+        return self.posting_classifier_file or self.lexicon_dir / "posting_classifier.npz"
 
     @property
     def topic_scope_path(self) -> Path:

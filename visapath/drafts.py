@@ -15,17 +15,21 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from visapath.answer import to_citation
-from visapath.config import PROJECT_ROOT, Settings
+from visapath.config import Settings
 from visapath.models import Citation
 from visapath.profile import DEGREES, NO_SPONSORSHIP_NEEDED, Profile, ProfileError, clean_text
 from visapath.prompts import render
+from visapath.resources import resource_path
 from visapath.retrieval import Retriever, Scope
+
+if TYPE_CHECKING:
+    from visapath.workspace import PostingWorkspace
 
 Variant = Literal["auto", "standard", "check-only"]
 VARIANTS: tuple[str, ...] = ("auto", "standard", "check-only")
@@ -304,7 +308,7 @@ def make_draft(
     draft and unlock facts the guidance supports (None = not looked up). `polish` rewrites the
     body (an LLM); a rewrite that breaks a rule is discarded with a warning.
     """
-    prompts_dir = Path(prompts_dir or PROJECT_ROOT / "prompts")
+    prompts_dir = Path(prompts_dir or resource_path("prompts"))
     data = load_data(str(prompts_dir))
     channel_spec, role, recipient = _validated(profile, channel, variant, role, recipient)
     spec = data.statuses[profile.status]
@@ -599,7 +603,7 @@ def has_keyword(text: str, keyword: str) -> bool:
 
 
 def status_keywords(status: str, prompts_dir: Path | None = None) -> tuple[str, ...]:
-    return load_data(str(prompts_dir or PROJECT_ROOT / "prompts")).statuses[status].keywords
+    return load_data(str(prompts_dir or resource_path("prompts"))).statuses[status].keywords
 
 
 def llm_polisher(model: Any, channel: str, prompts_dir: Path | None = None) -> Callable[[str], str]:
@@ -624,9 +628,12 @@ _POSTING_ID = re.compile(r"^[0-9a-f]{12}$")
 
 
 def compose(
-    assistant: Any,
+    settings: Settings,
+    saved_profile: Profile,
+    retriever: Retriever,
     channel: str = "linkedin-message",
     *,
+    postings: PostingWorkspace | None = None,
     status: str | None = None,
     name: str | None = None,
     role: str | None = None,
@@ -637,30 +644,40 @@ def compose(
     cite: bool = True,
     polish: bool = False,
     today: date | None = None,
+    filing_hint: Callable[[str | None, str | None], str | None] | None = None,
 ) -> Draft:
-    """`Assistant.draft`: the saved profile with overrides, a posting (analysis or saved id), citations, polish."""
+    """`Assistant.draft`: the saved profile with overrides, a posting (analysis or saved id), citations, polish.
+
+    It receives exactly what it uses: settings, the saved profile, the guidance retriever,
+    (for `posting_id`) the user's posting workspace and (for a posting's company) a note on its
+    public filing history.
+    """
     if channel not in CHANNELS:
         raise DraftError(f"Unknown channel '{channel}'. Use one of: {', '.join(CHANNELS)}.")
-    settings: Settings = assistant.settings
-    profile = assistant.profile.merged(status=status, name=name)
+    profile = saved_profile.merged(status=status, name=name)
     if posting is None and posting_id:
-        posting = _saved_analysis(assistant, posting_id)
-    citations = (guidance_citations(profile.status, channel, assistant.retriever, settings)
+        posting = _saved_analysis(postings, posting_id)
+    citations = (guidance_citations(profile.status, channel, retriever, settings)
                  if cite and profile.status else None)
     notices: list[str] = []
     polisher = _polisher(settings, channel, notices) if polish else None
     draft = make_draft(profile, channel, posting=posting, role=role, recipient=recipient, variant=variant,
                        citations=citations, polish=polisher, today=today, prompts_dir=settings.prompts_dir)
     draft.warnings.extend(notices)
+    if posting is not None and filing_hint is not None:  # the employer's public filings, beside the draft
+        facts = posting_facts(posting)
+        hint = filing_hint(facts.company, facts.title)
+        if hint:
+            draft.warnings.append(hint)
     return draft
 
 
-def _saved_analysis(assistant: Any, posting_id: str) -> dict[str, Any]:
+def _saved_analysis(postings: PostingWorkspace | None, posting_id: str) -> dict[str, Any]:
     pid = posting_id.strip().lower()
     try:
-        if not _POSTING_ID.match(pid):
+        if postings is None or not _POSTING_ID.match(pid):
             raise KeyError(pid)
-        return assistant.postings.get(pid)[2]
+        return postings.get(pid)[2]
     except (OSError, ValueError, KeyError):
         raise DraftError(f"No saved posting '{posting_id}'. List them with `visapath postings`.") from None
 

@@ -90,6 +90,11 @@ class Embedder:
         return hit
 
 
+def encoder_identity(settings: Settings) -> str:
+    """What the index records about the encoder, so vectors from another one are detected."""
+    return settings.embedding_model
+
+
 @lru_cache(maxsize=4)
 def _cached(model_name: str, batch_size: int, threads: int | None) -> Embedder:
     return Embedder(model_name, batch_size, threads)

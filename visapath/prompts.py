@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from visapath.config import PROJECT_ROOT
+from visapath.resources import resource_path
 
 
 @lru_cache(maxsize=4)
@@ -21,7 +21,7 @@ def _environment(root: str) -> Environment:
 
 def render(name: str, root: Path | None = None, **values: Any) -> str:
     """Render `prompts/<name>` (e.g. 'messages/disclaimer.txt'); missing variables are errors."""
-    template = _environment(str(root or PROJECT_ROOT / "prompts")).get_template(name)
+    template = _environment(str(root or resource_path("prompts"))).get_template(name)
     return template.render(**values).strip()
 
 

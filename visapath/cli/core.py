@@ -25,14 +25,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     a = assistant()
     paths = args.paths or [a.settings.knowledge_dir]
     report = a.ingest(paths, progress=not args.quiet, rebuild=args.rebuild)
-    for f in report.files:
-        line = f"{f.status:>9}  {f.source}  ({f.chunks} chunks, {f.embedded} embedded, {f.removed} removed)"
-        if f.error:
-            line = f"{f.status:>9}  {f.source}  {f.error}"
-        print(line)
-        for warning in f.warnings:
-            print(f"           warning: {warning}")
-    print(report.summary())
+    print("\n".join([*report.lines(), report.summary()]))
     return 1 if report.failed else 0
 
 

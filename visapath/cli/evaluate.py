@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 from visapath.cli.common import ready_assistant
-from visapath.config import PROJECT_ROOT
+from visapath.resources import resource_path
 
-DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "data" / "retrieval_questions.yaml"
-DEV_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
+DEFAULT_QUESTIONS = resource_path("tests/data/retrieval_questions.yaml")  # shipped in the wheel too
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,8 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--json", action="store_true", help="print the report as JSON")
     a.set_defaults(func=run_questions)
     q = which.add_parser("postings", help="sentence-label F1 and posting-field accuracy on labeled files")
-    q.add_argument("--sentences", type=Path, default=DEV_DIR / "sentences.jsonl")
-    q.add_argument("--postings", type=Path, default=DEV_DIR / "postings")
+    q.add_argument("--sentences", type=Path, help="a sentences.jsonl (default: the dev set and the held-out training fold)")
+    q.add_argument("--postings", type=Path, help="a postings directory with labels.jsonl")
+    q.add_argument("--model", choices=["validation", "shipped", "rules"], default="validation",
+                   help="validation: weights trained without the dev set and the held-out fold (default, honest); "
+                        "shipped: the weights the app uses; rules: the lexicon alone")
     q.add_argument("--errors", action="store_true", help="list misclassified sentences and wrong fields")
     q.set_defaults(func=run_postings)
 
@@ -50,14 +52,39 @@ def run_retrieval(args: argparse.Namespace) -> int:
 
 
 def run_postings(args: argparse.Namespace) -> int:
-    from visapath.evaluation.postings import evaluate_postings, format_report
+    from visapath.config import get_settings
+    from visapath.evaluation.postings import evaluate_postings, format_report, validation_classifier
 
-    sentences = args.sentences if args.sentences and args.sentences.exists() else None
-    postings = args.postings if args.postings and args.postings.exists() else None
-    if sentences is None and postings is None:
-        print(f"error: no labeled data at {args.sentences} or {args.postings}")
+    if args.model == "validation":
+        classifier = validation_classifier()
+        if classifier is None:
+            print("error: no validation weights; run `visapath train postings --data DIR` first (or use --model rules)")
+            return 2
+    else:
+        classifier = "auto" if args.model == "shipped" else None
+    print(f"reader: {args.model}")
+    if args.sentences or args.postings:
+        sentences = args.sentences if args.sentences and args.sentences.exists() else None
+        postings = args.postings if args.postings and args.postings.exists() else None
+        if sentences is None and postings is None:
+            print(f"error: no labeled data at {args.sentences} or {args.postings}")
+            return 2
+        print(format_report(evaluate_postings(sentences, postings, classifier=classifier), errors=args.errors))
+        return 0
+    root = get_settings().eval_dir
+    ran = False
+    for name, holdout in (("dev", False), ("train", True)):
+        d = root / name
+        if not (d / "sentences.jsonl").exists():
+            continue
+        ran = True
+        print(f"\n### {name}" + (" — grouped held-out fold (companies never used for choices)" if holdout else ""))
+        report = evaluate_postings(d / "sentences.jsonl", d / "postings" if (d / "postings" / "labels.jsonl").exists() else None,
+                                   classifier=classifier, holdout=holdout)
+        print(format_report(report, errors=args.errors))
+    if not ran:
+        print(f"error: no labeled data under {root} (set VISAPATH_EVAL_DIR)")
         return 2
-    print(format_report(evaluate_postings(sentences, postings), errors=args.errors))
     return 0
 
 

@@ -18,9 +18,13 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from visapath.postings import Lexicon, PostingAnalysis, analyze_posting, combine_labels, load_lexicon, sentence_findings
+from visapath.postings.classifier import SentenceClassifier
+from visapath.postings.reader import AUTO
+
+Reader = SentenceClassifier | str | None  # "auto" (shipped), a classifier, or None (rules alone)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEV_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
@@ -74,12 +78,12 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def classify_snippet(text: str, lex: Lexicon | None = None) -> str:
+def classify_snippet(text: str, lex: Lexicon | None = None, classifier: Reader = AUTO) -> str:
     """Five-label prediction for a snippet: per-sentence labels combined by the verdict rule.
 
     Sentences are read exactly as in a posting (`sentence_findings`): headings, list items and
     planted instructions get the same treatment."""
-    found = [f for _, f in sentence_findings(text, lex or load_lexicon())[0]]
+    found = [f for _, f in sentence_findings(text, lex or load_lexicon(), classifier)[0]]
     verdict, _ = combine_labels([(f.label, f.specific, f.restrictive) for f in found])
     return {"not_mentioned": "unrelated", "transfer_only": "sponsors"}.get(verdict, verdict)
 
@@ -107,11 +111,13 @@ def score_labels(gold: list[str], pred: list[str], labels: tuple[str, ...] = SEN
     return SentenceReport(len(gold), round(acc, 4), round(macro, 4), per, confusion)
 
 
-def evaluate_sentences(path: Path, lex: Lexicon | None = None) -> SentenceReport:
+def evaluate_sentences(path: Path, lex: Lexicon | None = None, classifier: Reader = AUTO,
+                       keep: Callable[[dict[str, Any]], bool] | None = None) -> SentenceReport:
+    """Score every snippet in a sentences file (or those `keep` accepts)."""
     lex = lex or load_lexicon()
-    rows = _read_jsonl(path)
+    rows = [r for r in _read_jsonl(path) if keep is None or keep(r)]
     gold = [r["label"] for r in rows]
-    pred = [classify_snippet(r["text"], lex) for r in rows]
+    pred = [classify_snippet(r["text"], lex, classifier) for r in rows]
     report = score_labels(gold, pred)
     report.errors = [{"id": r.get("id"), "text": r["text"], "gold": g, "pred": p}
                      for r, g, p in zip(rows, gold, pred) if g != p]
@@ -152,14 +158,16 @@ def _field_ok(name: str, pred: Any, gold: Any) -> bool:
     return pred == gold
 
 
-def evaluate_posting_dir(directory: Path, lex: Lexicon | None = None) -> PostingFieldReport:
+def evaluate_posting_dir(directory: Path, lex: Lexicon | None = None, classifier: Reader = AUTO,
+                         keep: Callable[[dict[str, Any]], bool] | None = None) -> PostingFieldReport:
+    """Score whole postings (or those whose label row `keep` accepts)."""
     lex = lex or load_lexicon()
-    labels = _read_jsonl(directory / "labels.jsonl")
+    labels = [r for r in _read_jsonl(directory / "labels.jsonl") if keep is None or keep(r)]
     rows, hits, soft, ms = [], {f: 0 for f in POSTING_FIELDS}, {f: 0 for f in SOFT_FIELDS}, []
     for lab in labels:
         text = (directory / lab["file"]).read_text(encoding="utf-8")
         t0 = time.perf_counter()
-        pred = _predicted_fields(analyze_posting(text, lex))
+        pred = _predicted_fields(analyze_posting(text, lex, classifier))
         ms.append((time.perf_counter() - t0) * 1000)
         wrong = {}
         for f in POSTING_FIELDS + SOFT_FIELDS:
@@ -178,12 +186,30 @@ def evaluate_posting_dir(directory: Path, lex: Lexicon | None = None) -> Posting
 
 
 def evaluate_postings(sentences_path: Path | None = DEV_SENTENCES, postings_dir: Path | None = DEV_POSTINGS,
-                      lexicon: Lexicon | None = None) -> PostingsReport:
-    """Score sentence labels and/or whole-posting fields. Pass None to skip a part."""
+                      lexicon: Lexicon | None = None, classifier: Reader = AUTO, holdout: bool = False) -> PostingsReport:
+    """Score sentence labels and/or whole-posting fields. Pass None to skip a part.
+
+    `holdout=True` scores only the grouped held-out fold (companies hashed into the fold by
+    `visapath.postings.training.holdout_group`), for a training directory."""
+    from visapath.postings.training import group_of, holdout_group
+
     lex = lexicon or load_lexicon()
-    sent = evaluate_sentences(Path(sentences_path), lex) if sentences_path else None
-    post = evaluate_posting_dir(Path(postings_dir), lex) if postings_dir else None
+    keep = (lambda r: holdout_group(group_of(r))) if holdout else None
+    sent = evaluate_sentences(Path(sentences_path), lex, classifier, keep) if sentences_path else None
+    post = evaluate_posting_dir(Path(postings_dir), lex, classifier, keep) if postings_dir else None
     return PostingsReport(sent, post, str(sentences_path) if sentences_path else None, str(postings_dir) if postings_dir else None)
+
+
+def validation_classifier() -> SentenceClassifier | None:
+    """The model trained without the held-out fold and without the dev set (honest figures)."""
+    from visapath.config import get_settings
+    from visapath.embeddings import get_embedder
+    from visapath.postings.classifier import load_model
+    from visapath.postings.training import validation_path
+
+    settings = get_settings()
+    model = load_model(validation_path(settings.posting_classifier_path))
+    return SentenceClassifier(model, get_embedder(settings).embed) if model is not None else None
 
 
 def format_report(report: PostingsReport, errors: bool = False) -> str:

@@ -1,0 +1,106 @@
+"""Negation scope: which negator governs which cue.
+
+A negator counts when it sits within `window_words` words before the cue in the same clause (or
+after it, for noun-like cues such as "sponsorship is not available"). Clauses end at strong
+breaks; a comma ends a clause unless the next segment continues a list.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from visapath.postings.lexicon import Lexicon
+
+_WORD = re.compile(r"[\w’'/+-]+")
+
+
+def _mask(text: str, patterns: Iterable[re.Pattern[str]]) -> tuple[str, bool]:
+    """Blank out matches (same length, so offsets stay valid); report whether any matched."""
+    chars = list(text)
+    hit = False
+    for pat in patterns:
+        for m in pat.finditer(text):
+            hit = True
+            for i in range(m.start(), m.end()):
+                chars[i] = " "
+    return "".join(chars), hit
+
+
+_LIST_INSIDE = re.compile(r"\b(?:or|and|nor)\b|[/&]")
+
+
+def _scope_before(masked: str, start: int, lex: Lexicon) -> str:
+    """The clause text before a cue that a negator may govern (last `window` words)."""
+    left = masked[:start]
+    cut = max((m.end() for m in lex.breaks.finditer(left)), default=0)
+    parts = _comma_scope(left[cut:].split(","), _list_tail(masked, start, lex), lex)
+    return " ".join(_WORD.findall(",".join(parts))[-lex.window :])
+
+
+def _list_tail(masked: str, start: int, lex: Lexicon) -> bool:
+    """"No C2C, OPT or CPT": the cue's own item is a list, so a negated list head governs it,
+    unless the item has its own positive predicate ("..., visa sponsorship and relocation provided")."""
+    tail = re.split(r"[,;:.!?|()]", masked[start:], maxsplit=1)[0]
+    return bool(_LIST_INSIDE.search(tail)) and not lex.welcome.search(tail)
+
+
+def _comma_scope(parts: list[str], list_tail: bool, lex: Lexicon) -> list[str]:
+    """Walk back over comma segments while they continue one list or clause:
+    "can't offer remote, relocation, or visa sponsorship" keeps the negation;
+    "No remote work, visa sponsorship available" does not."""
+    i = len(parts) - 1
+    while i > 0:
+        cur, prev = parts[i].strip(), parts[i - 1].strip()
+        last = i == len(parts) - 1
+        if not prev:  # a blanked hedge between commas is transparent
+            parts[i - 1] += parts.pop(i)
+        elif (last and not cur and list_tail and len(prev.split()) <= 5) \
+                or lex.list_joiners.search(cur) \
+                or (not last and 0 < len(cur.split()) <= 3) \
+                or (not cur and lex.continuations.search(prev)):
+            pass
+        else:
+            break
+        i -= 1
+    return parts[i:]
+
+
+def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
+    """The clause text after a noun-like cue ("sponsorship is not available")."""
+    right = masked[end:]
+    m = lex.breaks.search(right)
+    region = right[: m.start()] if m else right
+    region = region.split(",")[0]
+    return " ".join(_WORD.findall(region)[: lex.window])
+
+
+def _clause_before(sentence: str, start: int, lex: Lexicon) -> str:
+    """The sentence text from the last clause break up to `start`."""
+    left = sentence[:start]
+    return left[max((m.end() for m in lex.breaks.finditer(left)), default=0) :]
+
+
+def _negated(masked: str, start: int, end: int, scope: str, lex: Lexicon) -> bool:
+    before = _scope_before(masked, start, lex)
+    if any(p.search(before) for p in lex.negators_pre):
+        return True
+    if scope == "both":
+        after = _scope_after(masked, end, lex)
+        return any(p.search(after) for p in lex.negators_post)
+    return False
+
+
+def _clause(masked: str, start: int, end: int, lex: Lexicon) -> str:
+    return _scope_before(masked, start, lex) + " " + masked[start:end] + " " + _scope_after(masked, end, lex)
+
+
+_SEGMENT_BREAK = re.compile(r";|\.\s|\|")
+
+
+def _segment(sentence: str, start: int, end: int) -> str:
+    """The ;-separated part of a sentence around a span (parentheses and commas kept):
+    "Active DoD clearance (Secret or higher) is preferred" stays one segment."""
+    left = max((m.end() for m in _SEGMENT_BREAK.finditer(sentence, 0, start)), default=0)
+    m = _SEGMENT_BREAK.search(sentence, end)
+    return sentence[left : m.start() if m else len(sentence)]
