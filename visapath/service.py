@@ -94,16 +94,63 @@ class Assistant:
 
     # -- knowledge index ------------------------------------------------------------------------
     def ensure_index(self, progress: bool = False) -> IngestReport:
-        """Sync the guidance folder into the index; cheap when nothing changed."""
-        self.store.check_compatible()
-        return self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        """Sync the guidance folder into the index and this user's postings with their files;
+        cheap when nothing changed.
+
+        An index built by another encoder or chunker is re-embedded first (see `reembed`).
+        """
+        if self.index_outdated():
+            self.reembed(progress)
+        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        self.postings.reconcile()
+        return report
+
+    def index_outdated(self) -> bool:
+        """True when the stored vectors came from another encoder (or chunker) than configured."""
+        from visapath.store import IndexMismatch
+
+        try:
+            self.store.check_compatible()
+        except IndexMismatch:
+            return True
+        return False
+
+    def reembed(self, progress: bool = False) -> IngestReport:
+        """Rebuild the index with the configured encoder: the guidance folders it held, then saved postings.
+
+        Vectors of two encoders must never be mixed in one collection, so everything is embedded
+        again; the sources are the folders recorded on the chunks and the posting workspace
+        (single files ingested by path are not recorded there and need `visapath ingest` again).
+        """
+        roots = {str(m.get("root")) for _, m in self.store.metadatas_where({"kind": "guidance"}) if m.get("root")}
+        folders = [self.settings.knowledge_dir] + sorted(Path(r) for r in roots
+                                                          if Path(r).is_dir() and Path(r) != self.settings.knowledge_dir)
+        self.store.reset()
+        report = self.indexer.ingest_paths(folders, kind="guidance", progress=progress)
+        self.reindex_postings()
+        return report
 
     def ingest(self, paths: list[Path], progress: bool = False, rebuild: bool = False) -> IngestReport:
+        """Index guidance files; `rebuild` drops the index first and then re-indexes every
+        user's saved postings from their files, so chat can still cite them."""
         if rebuild:
             self.store.reset()
-        else:
-            self.store.check_compatible()
-        return self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        elif self.index_outdated():
+            self.reembed(progress)
+        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        if rebuild:
+            self.reindex_postings()
+        return report
+
+    def reindex_postings(self) -> int:
+        """Put every user's saved postings back into the index (after a rebuild); returns how many."""
+        from visapath.workspace import users_with_postings
+
+        restored = 0
+        for user in users_with_postings(self.settings):
+            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer)
+            restored += workspace.reconcile()["restored"]
+        return restored
 
     # -- answers ---------------------------------------------------------------------------------
     def chat_scope(self) -> Scope:
