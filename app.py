@@ -17,14 +17,15 @@ from visapath.ui.state import session
 st.set_page_config(page_title="visapath", page_icon=None, layout="wide",  # a remote icon would be fetched
                    initial_sidebar_state="auto")
 
-# One module per page: (file, title, icon, URL path). Each file's `render(ctx)` draws the page.
+# One module per page: (file, title, URL path). Each file's `render(ctx)` draws the page.
+# No page icons: Streamlit turns a page's icon into the tab's favicon, fetched from a remote font host.
 PAGES = [
-    ("visapath/ui/chat.py", "Chat", ":material/forum:", "chat"),
-    ("visapath/ui/postings.py", "Postings", ":material/work:", "postings"),
-    ("visapath/ui/drafts.py", "Drafts", ":material/edit_note:", "drafts"),
-    ("visapath/ui/profile.py", "Profile", ":material/person:", "profile"),
-    ("visapath/ui/employers.py", "Employers", ":material/apartment:", "employers"),
-    ("visapath/ui/knowledge.py", "Knowledge", ":material/library_books:", "knowledge"),
+    ("visapath/ui/chat.py", "Chat", "chat"),
+    ("visapath/ui/postings.py", "Postings", "postings"),
+    ("visapath/ui/drafts.py", "Drafts", "drafts"),
+    ("visapath/ui/profile.py", "Profile", "profile"),
+    ("visapath/ui/employers.py", "Employers", "employers"),
+    ("visapath/ui/knowledge.py", "Knowledge", "knowledge"),
 ]
 
 
@@ -38,8 +39,7 @@ def main() -> None:
     slot = sidebar.frame(rt.assistant, user_profile, identity)
     ctx = AppContext(start(rt), user_profile, identity)
     session().context = ctx
-    pages = [st.Page(path, title=title, icon=icon, url_path=url, default=i == 0)
-             for i, (path, title, icon, url) in enumerate(PAGES)]
+    pages = [st.Page(path, title=title, url_path=url, default=i == 0) for i, (path, title, url) in enumerate(PAGES)]
     current = st.navigation(pages, position="top")
     current.run()
     with slot:

@@ -15,7 +15,9 @@ from visapath.models import Chunk, Document
 from visapath.text import split_sentences
 
 CHUNKER_VERSION = "2"
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# `[ \t]+(.*)$` with the closing #s stripped in code: `\s+(.+?)\s*#*\s*$` backtracks cubically
+# on a heading line holding a long run of spaces.
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*\S)[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def sections(doc: Document) -> list[Section]:
     cursor, current = 0, None
     for match in _HEADING.finditer(doc.text):
         found.append(Section(current, cursor, match.start()))
-        level, heading = len(match.group(1)), match.group(2).strip()
+        level, heading = len(match.group(1)), match.group(2).strip().rstrip("#").strip() or match.group(2).strip()
         stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, heading)]
         current = " > ".join(h for lvl, h in stack if lvl > 1) or None  # H1 repeats the title
         cursor = match.end()

@@ -10,12 +10,17 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import replace
+import zipfile
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 import yaml
 
 from visapath.models import Document, SourceKind
+
+if TYPE_CHECKING:
+    from visapath.config import Settings
 
 # pypdf logs its repairs of damaged files ("EOF marker not found") as warnings; the loader turns
 # an unreadable file into one LoadError, so those lines would only be noise on the console.
@@ -24,34 +29,60 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
-_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 class LoadError(ValueError):
     """A file we cannot read, with a message fit to show the user as is."""
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much work one input may cause: checked before the expensive step, not after it.
+
+    Bytes are checked before parsing, pages before any page is read, a DOCX's inflated size
+    before anything is decompressed, and characters as text comes out (a PDF stops reading
+    at the limit). None means unlimited (the curated guidance folder).
+    """
+
+    max_bytes: int | None = None
+    max_chars: int | None = None
+    max_pages: int | None = None
+    max_inflated: int | None = None
+
+    @classmethod
+    def for_postings(cls, settings: "Settings") -> "Limits":
+        """The limits every posting gets, whether uploaded, pasted, piped or named on the CLI."""
+        return cls(max_bytes=int(settings.max_upload_mb * _MB), max_chars=settings.max_posting_chars,
+                   max_pages=settings.max_posting_pages, max_inflated=int(settings.max_inflated_mb * _MB))
+
+
+_MB = 1_048_576
+_NO_LIMITS = Limits()
+
+
 def load_path(path: Path, kind: SourceKind = "guidance", owner: str = "", source: str | None = None,
-              max_bytes: int | None = None) -> Document:
+              max_bytes: int | None = None, limits: Limits | None = None) -> Document:
     """Load a file from disk. `source` defaults to the file name."""
     path = Path(path)
+    limits = _limits(limits, max_bytes)
     if not path.exists():
         raise LoadError(f"{path}: no such file.")
     if path.is_dir():
         raise LoadError(f"{path} is a folder; give the files inside it or the folder to `ingest`.")
     size = path.stat().st_size
-    if max_bytes is not None and size > max_bytes:
-        raise LoadError(_too_big(path.name, size, max_bytes))
+    if limits.max_bytes is not None and size > limits.max_bytes:
+        raise LoadError(_too_big(path.name, size, limits.max_bytes))
     return load_bytes(path.read_bytes(), path.name, kind=kind, owner=owner, source=source or path.name,
-                      max_bytes=max_bytes)
+                      limits=limits)
 
 
 def load_bytes(data: bytes, filename: str, kind: SourceKind = "posting", owner: str = "",
-               source: str | None = None, max_bytes: int | None = None) -> Document:
+               source: str | None = None, max_bytes: int | None = None, limits: Limits | None = None) -> Document:
     """Load uploaded bytes; the name is a hint, the content decides."""
     name = filename or "pasted.txt"
-    if max_bytes is not None and len(data) > max_bytes:
-        raise LoadError(_too_big(name, len(data), max_bytes))
+    limits = _limits(limits, max_bytes)
+    if limits.max_bytes is not None and len(data) > limits.max_bytes:
+        raise LoadError(_too_big(name, len(data), limits.max_bytes))
     if not data.strip():
         raise LoadError(f"{name} is empty: there is no text to read.")
     suffix = Path(name).suffix.lower()
@@ -77,20 +108,54 @@ def load_bytes(data: bytes, filename: str, kind: SourceKind = "posting", owner: 
         fmt = declared
     if declared and declared != fmt and not (declared in ("markdown", "text") and fmt in ("markdown", "text")):
         warnings.append(f"{name} is named like a {declared.upper()} file but contains {fmt.upper()}; read it as {fmt.upper()}.")
-    doc = _PARSERS[fmt](data, name, kind, owner, source or name)
+    doc = _parse(fmt, data, name, kind, owner, source or name, limits)
     if not doc.text.strip():
         raise LoadError(f"{name} has no readable text.")
     return replace(doc, warnings=tuple(warnings)) if warnings else doc
 
 
 def load_text(text: str, title: str = "Pasted posting", kind: SourceKind = "posting", owner: str = "",
-              source: str = "pasted") -> Document:
-    """Pasted text; HTML is recognised and reduced to its visible text."""
+              source: str = "pasted", limits: Limits | None = None) -> Document:
+    """Pasted text; HTML is recognised and reduced to its visible text. Same limits as an upload."""
+    limits = limits or _NO_LIMITS
+    if limits.max_chars is not None and len(text or "") > 4 * limits.max_chars:  # before encoding a huge paste
+        raise LoadError(_too_long("The pasted text", len(text), limits.max_chars))
+    data = (text or "").encode("utf-8")
+    if limits.max_bytes is not None and len(data) > limits.max_bytes:
+        raise LoadError(_too_big("The pasted text", len(data), limits.max_bytes))
     if not text or not text.strip():
         raise LoadError("The pasted text is empty.")
-    data = text.encode("utf-8")
-    fmt = "html" if _looks_like_html(text) else "text"
-    return _PARSERS[fmt](data, title, kind, owner, source)
+    fmt = "html" if _looks_like_html(text[:5000]) else "text"
+    return _parse(fmt, data, title, kind, owner, source, limits)
+
+
+def read_limited(stream: BinaryIO, limits: Limits, name: str = "The input") -> str:
+    """Read piped input (stdin) without ever holding more than the upload limit, as text."""
+    cap = limits.max_bytes
+    data = stream.read() if cap is None else stream.read(cap + 1)
+    if cap is not None and len(data) > cap:
+        raise LoadError(f"{name} is larger than the {cap / _MB:.0f} MB limit. Trim it to the posting text "
+                        "and try again.")
+    return _decode(data) or data.decode("utf-8", errors="replace")
+
+
+def _limits(limits: Limits | None, max_bytes: int | None) -> Limits:
+    if limits is None:
+        return Limits(max_bytes=max_bytes) if max_bytes is not None else _NO_LIMITS
+    return limits if max_bytes is None else replace(limits, max_bytes=max_bytes)
+
+
+def _parse(fmt: str, data: bytes, name: str, kind: SourceKind, owner: str, source: str, limits: Limits) -> Document:
+    """Run the format's parser, then hold its text to the character limit."""
+    if fmt == "pdf":
+        doc = _parse_pdf(data, name, kind, owner, source, limits)
+    elif fmt == "docx":
+        doc = _parse_docx(data, name, kind, owner, source, limits)
+    else:
+        doc = _PARSERS[fmt](data, name, kind, owner, source)
+    if limits.max_chars is not None and len(doc.text) > limits.max_chars:
+        raise LoadError(_too_long(name, len(doc.text), limits.max_chars))
+    return doc
 
 
 def sniff_format(data: bytes) -> str:
@@ -133,12 +198,22 @@ def _decode(data: bytes) -> str | None:
 
 
 def _too_big(name: str, size: int, limit: int) -> str:
-    return f"{name} is {size / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB. Trim it to the posting text and try again."
+    return f"{name} is {size / _MB:.1f} MB; the limit is {limit / _MB:.0f} MB. Trim it to the posting text and try again."
+
+
+def _too_long(name: str, chars: int, limit: int, more: bool = False) -> str:
+    return (f"{name} has {'more than ' if more else ''}{chars:,} characters of text; the limit is {limit:,} "
+            "(a long posting has about 15,000). Trim it to the posting text and try again.")
 
 
 def _normalize(text: str) -> str:
+    """Unix line ends, no trailing blanks, at most one empty line in a row.
+
+    Trailing blanks go line by line: the regex `[ \\t]+\\n` retries at every blank of a long run
+    without a line break, which is quadratic (40,000 spaces took 3 s).
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = "\n".join(line.rstrip(" \t") for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
 
 
@@ -160,8 +235,7 @@ def _parse_markdown(data: bytes, name: str, kind: SourceKind, owner: str, source
             raise LoadError(f"{name}: the front matter must be a mapping of keys to values.")
         raw = raw[match.end():]
     text = _normalize(raw)
-    h1 = _H1.search(text)
-    title = str(meta.get("title") or (h1.group(1) if h1 else _title_from_name(name)))
+    title = str(meta.get("title") or _first_h1(text) or _title_from_name(name))
     sources = tuple(
         {"title": str(s.get("title", "")), "url": str(s.get("url", ""))} if isinstance(s, dict) else {"title": str(s), "url": ""}
         for s in (meta.get("sources") or [])
@@ -175,25 +249,31 @@ def _parse_markdown(data: bytes, name: str, kind: SourceKind, owner: str, source
     )
 
 
-def _parse_html(data: bytes, name: str, kind: SourceKind, owner: str, source: str) -> Document:
-    from bs4 import BeautifulSoup
+def _first_h1(text: str) -> str | None:
+    """The first `# Heading` line's text, closing #s dropped.
 
-    soup = BeautifulSoup(_decode(data) or "", "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head", "svg", "iframe", "form", "nav"]):
-        tag.decompose()
-    title_tag = soup.find(["h1", "title"])
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for block in soup.find_all(["p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "ul", "ol"]):
-        block.insert_before("\n")
-        block.insert_after("\n")
-    text = _normalize(re.sub(r"[ \t]+", " ", soup.get_text()))
+    A line scan rather than a regex: `^#\\s+(.+?)\\s*#*\\s*$` backtracks cubically on a heading
+    line that ends in a long run of spaces (5,000 spaces took over 5 minutes).
+    """
+    for line in text.split("\n"):
+        if len(line) > 1 and line[0] == "#" and line[1] in " \t":
+            heading = line[1:].strip().rstrip("#").strip()
+            if heading:
+                return heading
+    return None
+
+
+def _parse_html(data: bytes, name: str, kind: SourceKind, owner: str, source: str) -> Document:
+    from ingest.html_text import html_to_text
+
+    raw, title = html_to_text(_decode(data) or "")
+    text = _normalize(re.sub(r"[ \t]+", " ", raw))
     text = re.sub(r"\n[ \t]+", "\n", text)
-    title = title_tag.get_text(" ", strip=True) if title_tag else _title_from_name(name)
     return Document(source=source, title=title or _title_from_name(name), text=text, kind=kind, owner=owner)
 
 
-def _parse_pdf(data: bytes, name: str, kind: SourceKind, owner: str, source: str) -> Document:
+def _parse_pdf(data: bytes, name: str, kind: SourceKind, owner: str, source: str,
+               limits: Limits = _NO_LIMITS) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -206,6 +286,9 @@ def _parse_pdf(data: bytes, name: str, kind: SourceKind, owner: str, source: str
                 unlocked = 0
             if not unlocked:
                 raise LoadError(f"{name} is password-protected. Open it, print or save it as an unprotected PDF, or paste its text.")
+        if limits.max_pages is not None and len(reader.pages) > limits.max_pages:
+            raise LoadError(f"{name} has {len(reader.pages)} pages; the limit is {limits.max_pages}. "
+                            "Upload just the pages of the posting, or paste its text.")
         pages: list[tuple[int, int]] = []
         parts: list[str] = []
         offset = 0
@@ -219,6 +302,8 @@ def _parse_pdf(data: bytes, name: str, kind: SourceKind, owner: str, source: str
             pages.append((number, offset))
             parts.append(page_text)
             offset += len(page_text)
+            if limits.max_chars is not None and offset > limits.max_chars:  # stop reading: the rest is refused anyway
+                raise LoadError(_too_long(name, limits.max_chars, limits.max_chars, more=True))
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError) as exc:
@@ -241,9 +326,11 @@ def _pdf_title(reader) -> str | None:
     return str(title).strip() or None if title else None
 
 
-def _parse_docx(data: bytes, name: str, kind: SourceKind, owner: str, source: str) -> Document:
+def _parse_docx(data: bytes, name: str, kind: SourceKind, owner: str, source: str,
+                limits: Limits = _NO_LIMITS) -> Document:
     import docx
 
+    _check_inflated(data, name, limits.max_inflated)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises a variety of zip/xml errors
@@ -254,6 +341,23 @@ def _parse_docx(data: bytes, name: str, kind: SourceKind, owner: str, source: st
             lines.append(" | ".join(cell.text for cell in row.cells))
     text = _normalize("\n".join(lines))
     return Document(source=source, title=_title_from_name(name), text=text, kind=kind, owner=owner)
+
+
+def _check_inflated(data: bytes, name: str, limit: int | None) -> None:
+    """Refuse a zip that would inflate past the limit, from its directory alone (nothing decompressed).
+
+    A lying directory can't get past this either: Python's zip reader stops each member at its
+    declared size and the checksum then fails, which reads as a damaged file.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LoadError(f"{name} looks like a Word file but is damaged and cannot be read.") from exc
+    total = sum(m.file_size for m in members)
+    if limit is not None and total > limit:
+        raise LoadError(f"{name} would expand to {total / _MB:,.0f} MB when opened; the limit is {limit / _MB:.0f} MB. "
+                        "Save it again from Word, or paste the posting text.")
 
 
 def _title_from_name(name: str) -> str:

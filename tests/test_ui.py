@@ -152,7 +152,10 @@ def test_escape_markdown_leaves_no_markup_and_reads_the_same() -> None:
     escaped = ui.escape_markdown(evil)
     for token in ("](", "![", "<", ">", "**", ":material/", ":red[", "$", "www.", "@", "://", "\n"):
         assert token not in escaped, token
-    assert std_html.unescape(escaped) == " ".join(evil.split())  # shows the same characters, as text
+    shown = std_html.unescape(escaped)
+    assert shown.replace(ui.WORD_JOINER, "") == " ".join(evil.split())  # the same characters, as text
+    for autolink in ("https://", "www.", "a@e"):  # GFM links bare URLs after decoding: kept apart
+        assert autolink not in shown, autolink
 
 
 # -- postings (real analyzer output) --------------------------------------------------------------

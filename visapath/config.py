@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
     employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
 
+    # Privacy and bounded work: what one posting (upload, paste, stdin) may cost.
+    max_posting_chars: int = 100_000
+    max_posting_pages: int = 50
+    max_inflated_mb: float = 25.0  # a DOCX's decompressed size, read from its zip directory
+
+    # Privacy: logged exchanges older than this many days are dropped (None keeps them).
+    retention_days: int | None = Field(default=None, ge=0)
+
     # Privacy: the user name becomes folder names and database keys, so its shape is checked.
     @field_validator("user", mode="before")
     @classmethod

@@ -14,50 +14,17 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from visapath import identifiers
 from visapath.datadir import DataDirError, connect_sqlite, unwritable
+from visapath.migrations import migrate
 from visapath.models import Answer
 
 TITLE_CHARS = 80
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL DEFAULT '',
-    title TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
-    content TEXT NOT NULL,
-    answer_json TEXT,
-    created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
-CREATE TABLE IF NOT EXISTS responses (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT,
-    owner TEXT NOT NULL DEFAULT '',
-    question TEXT NOT NULL,
-    query TEXT NOT NULL,
-    rewrite_method TEXT NOT NULL DEFAULT 'none',
-    answer TEXT NOT NULL,
-    backend TEXT NOT NULL,
-    model TEXT,
-    declined INTEGER NOT NULL,
-    citation_precision REAL,
-    notice TEXT,
-    duration_ms INTEGER NOT NULL,
-    created TEXT NOT NULL
-);
-"""
 
 
 class ConversationNotFound(LookupError):
@@ -109,15 +76,23 @@ class Exchange:
 
 
 class ConversationStore:
-    def __init__(self, path: Path, owner: str = "") -> None:
+    """One user's conversations and exchange log; every query is filtered by `owner`.
+
+    `retention_days` drops exchange-log rows older than that many days (for every user: it is
+    the operator's policy) whenever the store is opened or a new exchange is logged.
+    """
+
+    def __init__(self, path: Path, owner: str = "", retention_days: int | None = None) -> None:
         self.path = Path(path)
         self.owner = owner
+        self.retention_days = retention_days
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with self._connect() as db:
-                db.executescript(_SCHEMA)
+                migrate(db)
         except sqlite3.OperationalError as exc:  # unreadable or read-only file: say so, no traceback
             raise DataDirError(unwritable(self.path, exc)) from None
+        self.apply_retention()
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -166,10 +141,56 @@ class ConversationStore:
         return self.get(conversation_id)
 
     def delete(self, conversation_id: str) -> None:
+        """Delete the conversation with every copy of it: its messages and its exchange-log rows."""
         with self._connect() as db:
             self._row(db, conversation_id)
             db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
+            db.execute("DELETE FROM responses WHERE conversation_id = ? AND owner = ?", (conversation_id, self.owner))
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    # -- purge and retention -----------------------------------------------------------------------
+    def forget_source(self, source: str) -> int:
+        """Remove what this user's stored answers quoted from `source` (a deleted posting).
+
+        Answers citing it are replaced by a note (the question stays, so the conversation still
+        reads in order) and logged exchanges citing it are deleted. Returns the rows changed.
+        """
+        changed = 0
+        needle = f'%"source": "{_like_escape(source)}"%'
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT m.id, m.answer_json FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                "WHERE c.owner = ? AND m.role = 'assistant' AND m.answer_json LIKE ? ESCAPE '\\'",
+                (self.owner, needle)).fetchall()
+            for row in rows:
+                record = json.loads(row["answer_json"] or "{}")
+                if not any(c.get("source") == source for c in record.get("citations", [])):
+                    continue
+                kept = {"query": record.get("query"), "chunk_ids": [], "redacted": True,
+                        "feedback": record.get("feedback")}
+                db.execute("UPDATE messages SET content = ?, answer_json = ? WHERE id = ?",
+                           (REDACTED, json.dumps(kept), row["id"]))
+                changed += 1
+            changed += db.execute("DELETE FROM responses WHERE owner = ? AND sources LIKE ? ESCAPE '\\'",
+                                  (self.owner, f'%"{_like_escape(source)}"%')).rowcount
+        return changed
+
+    def forget_all(self) -> int:
+        """Delete every conversation, message and logged exchange of this user; returns rows deleted."""
+        with self._connect() as db:
+            deleted = db.execute("DELETE FROM messages WHERE conversation_id IN "
+                                 "(SELECT id FROM conversations WHERE owner = ?)", (self.owner,)).rowcount
+            deleted += db.execute("DELETE FROM conversations WHERE owner = ?", (self.owner,)).rowcount
+            deleted += db.execute("DELETE FROM responses WHERE owner = ?", (self.owner,)).rowcount
+        return deleted
+
+    def apply_retention(self) -> int:
+        """Drop exchange-log rows older than `retention_days`; returns how many went."""
+        if self.retention_days is None:
+            return 0
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=self.retention_days)).isoformat(timespec="milliseconds")
+        with self._connect() as db:
+            return db.execute("DELETE FROM responses WHERE created < ?", (cutoff,)).rowcount
 
     def append_turn(self, conversation_id: str, question: str, answer: Answer) -> None:
         """Store a question and its answer; the first question titles an untitled conversation."""
@@ -230,12 +251,13 @@ class ConversationStore:
         with self._connect() as db:
             db.execute(
                 "INSERT INTO responses (conversation_id, owner, question, query, rewrite_method, answer, backend, "
-                "model, declined, citation_precision, notice, duration_ms, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "model, declined, citation_precision, notice, duration_ms, created, sources) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (exchange.conversation_id, self.owner, exchange.question, a.query or exchange.question,
                  exchange.rewrite_method, a.answer, a.backend, exchange.model, int(a.declined), a.citation_precision,
-                 a.notice, exchange.duration_ms, _now()),
+                 a.notice, exchange.duration_ms, _now(), json.dumps(sorted({c.source for c in a.citations}))),
             )
+        self.apply_retention()
 
     def responses(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest logged exchanges of this user, newest first."""
@@ -263,6 +285,13 @@ def answer_record(answer: Answer) -> dict[str, Any]:
     record["query"] = answer.query
     record["chunk_ids"] = [c.chunk_id for c in answer.citations if c.chunk_id]
     return record
+
+
+REDACTED = "(This answer quoted a posting that has since been deleted, so it was removed.)"
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _title(text: str) -> str:

@@ -26,6 +26,7 @@ from visapath.store import VectorStore
 from visapath.workspace import PostingWorkspace
 
 if TYPE_CHECKING:
+    from ingest.loaders import Limits
     from langchain_core.language_models import BaseChatModel
 
     from visapath.conversations import ConversationStore
@@ -69,7 +70,7 @@ class Assistant:
 
     @cached_property
     def postings(self) -> PostingWorkspace:
-        return PostingWorkspace(self.settings, self.indexer)
+        return PostingWorkspace(self.settings, self.indexer, on_delete=self.conversations.forget_source)
 
     @cached_property
     def profiles(self) -> "ProfileStore":
@@ -144,7 +145,8 @@ class Assistant:
     def conversations(self) -> "ConversationStore":
         from visapath.conversations import ConversationStore
 
-        return ConversationStore(self.settings.sqlite_path, owner=self.settings.user)
+        return ConversationStore(self.settings.sqlite_path, owner=self.settings.user,
+                                 retention_days=self.settings.retention_days)
 
     @cached_property
     def responder(self) -> "Responder":
@@ -178,12 +180,18 @@ class Assistant:
         saved = self.postings.save(doc, payload, title=title) if save else None
         return Explanation(analysis, notes, list(doc.warnings), saved=saved, filings=self.posting_filings(analysis))
 
+    @cached_property
+    def posting_limits(self) -> "Limits":
+        """Size, page, character and inflated-size limits for every posting, however it arrives."""
+        from ingest.loaders import Limits
+
+        return Limits.for_postings(self.settings)
+
     def upload_posting(self, data: bytes, filename: str, status: str | None = None) -> Explanation:
         """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
         from ingest.loaders import load_bytes
 
-        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user,
-                         max_bytes=int(self.settings.max_upload_mb * 1_048_576))
+        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user, limits=self.posting_limits)
         return self.explain(doc, status, save=True)
 
     def paste_posting(self, text: str, status: str | None = None, title: str | None = None) -> Explanation:
@@ -192,7 +200,7 @@ class Assistant:
 
         title = " ".join((title or "").split()) or None
         name = title or "Pasted posting"
-        doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt")
+        doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt", limits=self.posting_limits)
         return self.explain(doc, status, save=True, title=title)
 
     # -- employer filing data (visapath.employers) -----------------------------------------------
@@ -220,6 +228,22 @@ class Assistant:
         return filings_for_posting(self.employers, getattr(analysis, "company", None), getattr(analysis, "title", None),
                                    getattr(analysis, "location", None),
                                    salary.annual_min if salary else None, salary.annual_max if salary else None)
+
+    # -- privacy: erase a user's data ------------------------------------------------------------
+    def forget_all(self) -> dict[str, int]:
+        """Erase everything stored for this user: postings (index text included), conversations,
+        the exchange log and the profile. Guidance and other users' data are untouched."""
+        chunks = self.postings.forget_all()
+        rows = self.conversations.forget_all()
+        profile = self.profiles.path
+        had_profile = profile.exists()
+        profile.unlink(missing_ok=True)
+        workspace = self.settings.workspace_dir
+        if workspace.exists():
+            import shutil
+
+            shutil.rmtree(workspace)
+        return {"posting_chunks": chunks, "conversation_rows": rows, "profile": int(had_profile)}
 
     # -- recruiter drafts ------------------------------------------------------------------------
     def draft(self, channel: str = "linkedin-message", **options: Any) -> "Draft":

@@ -24,7 +24,9 @@ _SENTENCE_STARTERS = {
     "it", "they", "there", "in", "for", "applicants", "candidates", "sponsorship", "visa", "visas", "must",
     "will", "do", "does", "are", "is", "unfortunately", "however", "currently", "at", "as", "a", "an",
 }
-_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•·▪◦‣●]|\d+[.)])\s)|\n")
+# A boundary starts only at the first mark of a run of .!? (the lookbehind): without it a long
+# run of dots is retried from every dot, which is quadratic.
+_BOUNDARY = re.compile(r"(?<![.!?])[.!?]+[\"')\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•·▪◦‣●]|\d+[.)])\s)|\n")
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣●]|\d+[.)])\s+")
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,9 +53,13 @@ def posting_id(text: str) -> str:
 
 
 class PostingWorkspace:
-    def __init__(self, settings: Settings, indexer: Indexer) -> None:
+    def __init__(self, settings: Settings, indexer: Indexer,
+                 on_delete: Callable[[str], Any] | None = None) -> None:
+        """`on_delete(source)` runs after a posting is deleted, to purge copies kept elsewhere
+        (answers and logged exchanges that quoted it), whoever deletes it: the app or the CLI."""
         self.settings = settings
         self.indexer = indexer
+        self.on_delete = on_delete
         self.root = settings.workspace_dir / "postings"
 
     def save(self, doc: Document, analysis: dict[str, Any], title: str | None = None) -> SavedPosting:
@@ -110,7 +116,18 @@ class PostingWorkspace:
             if path.exists():
                 path.unlink()
                 found = True
+        if self.on_delete is not None:
+            self.on_delete(source_for(pid))
         return found or removed > 0
+
+    def forget_all(self) -> int:
+        """Delete every posting of this user: index entries (text erased), files, the folder."""
+        store = self.indexer.store
+        ids = store.ids_where({"$and": [{"owner": self.settings.user}, {"kind": "posting"}]})
+        store.delete(ids, purge=True)
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        return len(ids)
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -97,10 +97,26 @@ export async function openPage(page, name) {
   } else {  // narrow screens fold the page links into the sidebar navigation
     await openSidebar(page);
     await page.locator('[data-testid="stSidebarNavLink"]', { hasText: name }).first().click();
+    await waitIdle(page);
+    await closeSidebar(page);
   }
   await page.waitForURL((u) => u.pathname.endsWith(`/${name.toLowerCase()}`) || name === 'Chat', { timeout: 15_000 })
     .catch(() => {});
   await waitIdle(page);
+}
+
+/** Close the sidebar when it covers the page (phones). */
+export async function closeSidebar(page) {
+  const button = page.locator('[data-testid="stSidebarCollapseButton"] button');
+  if (await button.count()) { await button.first().click({ force: true }); await page.waitForTimeout(500); }
+}
+
+/** The height of the page's scrolling content (Streamlit scrolls an inner container, not the document). */
+export function pageHeight(page) {
+  return page.evaluate(() => {
+    const scroller = document.querySelector('[data-testid="stAppScrollToBottomContainer"], [data-testid="stMain"]');
+    return Math.max(document.documentElement.scrollHeight, scroller ? scroller.scrollHeight : 0);
+  });
 }
 
 /** Open the sidebar if it is collapsed (it starts collapsed on narrow screens). */

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from visapath.config import get_settings
+from visapath.models import Document
 from visapath.prompts import disclaimer
 from visapath.service import Assistant
 
@@ -40,3 +42,14 @@ def print_json(data: Any) -> None:
 
 def print_disclaimer() -> None:
     print(f"\n{disclaimer()}", file=sys.stderr)
+
+
+def read_posting(a: Assistant, name: str) -> Document:
+    """A posting named on the command line ('-' reads stdin), held to the same limits as an upload."""
+    from ingest.loaders import load_path, load_text, read_limited
+
+    limits = a.posting_limits
+    if name == "-":
+        text = read_limited(sys.stdin.buffer, limits, "The text on stdin")
+        return load_text(text, title="stdin", owner=a.settings.user, source="stdin.txt", limits=limits)
+    return load_path(Path(name), kind="posting", owner=a.settings.user, limits=limits)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from visapath.cli.common import assistant, print_disclaimer, print_json, ready_assistant
@@ -92,14 +91,10 @@ def run_draft(args: argparse.Namespace) -> int:
 
 def _posting(args: argparse.Namespace, a: Any) -> tuple[Any, list[str]]:
     """Read and analyse the posting file; LoadError reaches `main`, which prints it and exits 2."""
-    from ingest.loaders import load_path, load_text
+    from visapath.cli.common import read_posting
     from visapath.postings import analyze_posting
 
-    max_bytes = int(a.settings.max_upload_mb * 1_048_576)
-    if args.posting == "-":
-        doc = load_text(sys.stdin.read(), title="stdin", owner=a.settings.user, source="stdin.txt")
-    else:
-        doc = load_path(Path(args.posting), kind="posting", owner=a.settings.user, max_bytes=max_bytes)
+    doc = read_posting(a, args.posting)
     return analyze_posting(doc.text), list(doc.warnings)
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from ingest.loaders import LoadError, load_path, load_text
-from visapath.cli.common import assistant, print_disclaimer, print_json, ready_assistant
+from ingest.loaders import LoadError
+from visapath.cli.common import assistant, print_disclaimer, print_json, read_posting, ready_assistant
 from visapath.explain import Explanation
 
 
@@ -39,16 +38,12 @@ def _status(args: argparse.Namespace) -> str | None:
 
 def run_explain(args: argparse.Namespace) -> int:
     a = ready_assistant(progress=False)
-    max_bytes = int(a.settings.max_upload_mb * 1_048_576)
     status = _status(args)
     results: list[dict] = []
     failures = 0
     for name in args.files:
         try:
-            if name == "-":
-                doc = load_text(sys.stdin.read(), title="stdin", owner=a.settings.user, source="stdin.txt")
-            else:
-                doc = load_path(Path(name), kind="posting", owner=a.settings.user, max_bytes=max_bytes)
+            doc = read_posting(a, name)
             explanation = a.explain(doc, status, save=args.save)
             explanation.file = name
         except LoadError as exc:

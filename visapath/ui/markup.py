@@ -459,19 +459,21 @@ def escape(text: str) -> str:
     return html.escape(str(text))
 
 
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]#!|~<>&:@$]|(?<=www)\.|^[-+]|(?<=^\d)\.|(?<=^\d\d)\.",
-                               re.IGNORECASE)
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]#!|~<>&:@$]|^[-+]|(?<=^\d)\.|(?<=^\d\d)\.")
+_AUTOLINK = re.compile(r"(?i)(?<=https:)(?=//)|(?<=http:)(?=//)|(?<=www)(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: object) -> str:
     """Text for a place Streamlit renders as markdown (labels, expanders, toasts, captions, alerts).
 
     Every character markdown, HTML or Streamlit gives a meaning (links, images, emphasis, tags,
-    `:material/…:` icons, `:red[…]` colours, `$` maths, bare-URL autolinks via `:`, `www.` and `@`,
-    a list or heading at the start) becomes a numeric character reference, which markdown shows as
-    that plain character. Line breaks become spaces: a label is one line.
+    `:material/…:` icons, `:red[…]` colours, `$` maths, a list or heading at the start) becomes a
+    numeric character reference, which markdown shows as that plain character. Bare URLs and
+    e-mail addresses are turned into links after references are decoded (GFM autolinks), so an
+    invisible word joiner is put inside `http://`, `www.` and after `@`. Line breaks become spaces.
     """
-    flat = " ".join(str(text).split())
+    flat = _AUTOLINK.sub(WORD_JOINER, " ".join(str(text).split()))
     return _MARKDOWN_SPECIAL.sub(lambda m: f"&#{ord(m.group(0))};", flat)
 
 
@@ -775,5 +777,9 @@ mark.vp-ev-ignored { background: transparent; border-bottom: 1px dashed #8c959f;
 .vp-tl-authorization { border-left-color: #c62828; } .vp-tl-grace { border-left-color: #b35900; }
 .vp-tl-option { border-left-color: #1a7f37; } .vp-tl-limit { border-left-color: #6a3fb5; }
 .vp-tl-when { font-variant-numeric: tabular-nums; font-weight: 600; white-space: nowrap; }
+[class*="st-key-conv-row-"] { flex-wrap: nowrap !important; }
+[class*="st-key-conv-row-"] > div:first-child { flex: 1 1 auto; min-width: 0; }
+[class*="st-key-conv-row-"] > div:first-child button { max-width: 100%; overflow: hidden; }
+[class*="st-key-actions-"] { flex-wrap: wrap; }
 .vp-count { font-size: 0.8rem; color: #57606a; margin-top: -0.6rem; }
 """ + evidence_legend_css() + "\n</style>"

@@ -51,13 +51,15 @@ def conversation_list(a: Assistant, chat_page: st.Page, on_chat: bool) -> None:
         st.markdown('<div class="vp-side-label">Conversations</div>', unsafe_allow_html=True)
     state = session().chat
     for conv in conversations[:MAX_LISTED]:
-        left, right = st.columns([5, 1], vertical_alignment="center", gap="small")
+        # A horizontal container, not columns: columns stack on phones and push the menu onto its own line.
+        row = st.container(horizontal=True, vertical_alignment="center", gap="small", key=f"conv-row-{conv.id}")
+        left, right = row, row
         if left.button(markup.escape_markdown(markup.conversation_label(conv.title)), key=f"conv-{conv.id}", width="stretch",
                        type="secondary" if conv.id == state.conversation_id else "tertiary",
                        on_click=open_conversation, args=(a, conv.id),
                        help=f"Updated {conv.updated[:16].replace('T', ' ')} UTC") and not on_chat:
             st.switch_page(chat_page)
-        with right.popover("", icon=":material/more_vert:", type="tertiary", help="Rename or delete"):
+        with right.popover("", icon=":material/more_vert:", type="tertiary", help="Rename or delete", width="content"):
             st.text_input("Title", value=conv.title, key=f"rename-{conv.id}", max_chars=80)
             st.button("Rename", key=f"rename-btn-{conv.id}", on_click=rename_conversation, args=(a, conv.id))
             st.button("Delete conversation", key=f"delete-conv-{conv.id}", icon=":material/delete:",
