@@ -7,6 +7,7 @@ import re
 from bisect import bisect_right
 
 from visapath.text import STOPWORDS, Span
+from visapath.injection import find_instructions
 from visapath.postings.lexicon import Lexicon
 from visapath.postings.records import Flag
 from visapath.postings.scope import _mask, _negated, _segment
@@ -20,7 +21,7 @@ def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], li
     inert: set[int] = set()
     flags: list[Flag] = []
     starts = [sp.start for sp in spans]
-    hits = sorted((m.start(), m.group(0)) for cue in lex.flags.get("prompt_injection", []) for m in cue.regex.finditer(text))
+    hits = [(x.start, x.cue) for x in find_instructions(text)]
     flagged: set[int] = set()
     ends = paragraph_ends(text) if hits else []
     for pos, cue_text in hits:

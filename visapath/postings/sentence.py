@@ -150,7 +150,7 @@ def _combine_sentence(findings: list[Finding]) -> Finding | None:
     if not findings:
         return None
     restrictive = any(x.restrictive for x in findings) or any(x.label == "no_sponsorship" for x in findings)
-    verdict, _ = combine_labels([(x.label, x.specific, x.restrictive) for x in findings])
+    verdict, _ = combine_labels([(x.label, x.specific, x.restrictive) for x in findings], offer_wins=False)
     best = [x for x in findings if x.label == verdict]
     if verdict == "no_sponsorship" and any(not x.specific for x in best):
         best = [x for x in best if not x.specific]
