@@ -155,15 +155,6 @@ def sample_wages() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return alc, geo
 
 
-def _col_letters(i: int) -> str:
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def write_xlsx_shared(path: Path, header: list[str], rows: Iterable[list[Any]], date_columns: set[int] = frozenset(),
                       blank_rows: int = 0) -> int:
     """A workbook laid out as spreadsheet programs save one (shared-string table, dates as serial
@@ -173,7 +164,9 @@ def write_xlsx_shared(path: Path, header: list[str], rows: Iterable[list[Any]], 
     from xml.sax.saxutils import escape
 
     strings: dict[str, int] = {}
-    cols = [_col_letters(i) for i in range(len(header))]
+    from visapath.employers.xlsx import column_letters
+
+    cols = [column_letters(i) for i in range(len(header))]
     epoch = date(1899, 12, 30).toordinal()
 
     def cells(n: int, values: list[Any]) -> str:

@@ -169,7 +169,9 @@ def test_pasted_posting_shows_verdict_evidence_requirements_and_notes(user_env: 
     assert "Bachelor's" in table["Value"].tolist()
     assert any("Text aimed at AI tools" in f for f in markdown(at, "vp-flag"))
     notes = markdown(at, "vp-note")
-    assert notes and all('class="vp-ref"' in n for n in notes)
+    assert notes and all('class="vp-ref" href="#vp-posting-' in n for n in notes)
+    targets = {t for n in notes for t in re.findall(r'href="#([^"]+)"', n)}
+    assert targets <= {i for c in markdown(at, "vp-card") for i in re.findall(r'<details class="vp-card" id="([^"]+)"', c)}
 
 
 def test_bad_paste_keeps_the_text_and_saved_postings(user_env: Settings, assistant: Assistant) -> None:
@@ -281,7 +283,23 @@ def test_saved_posting_is_cited_in_chat(user_env: Settings, assistant: Assistant
     at = app()
     at.chat_input(key="chat_input").set_value("Does Halcyon Maps sponsor H-1B visas for the machine learning role?").run()
     cards = markdown(at, "vp-card")
-    assert any("Your saved posting" in c for c in cards), cards
+    assert any("Your saved posting · Halcyon Maps" in c for c in cards), cards  # title and company
+    [pid] = [p.id for p in assistant.postings.list()]
+    assert any(f'href="postings?posting={pid}" target="_self">Open posting</a>' in c for c in cards)
+
+    linked = AppTest.from_file(APP, default_timeout=180)
+    linked.run()
+    linked.query_params["posting"] = pid  # the card's link opens the Postings page on that posting
+    go(linked, "postings")
+    assert [e.proto.expanded for e in linked.expander] == [True]
+
+
+def test_chat_points_to_the_users_next_dates(user_env: Settings, assistant: Assistant) -> None:
+    assistant.profiles.save(assistant.profile.merged(status="f1-opt", work_authorization_end=date(2099, 6, 30)))
+    at = app()
+    dates = markdown(at, "vp-tl")
+    assert dates and any("Next H-1B registration window" in d for d in dates)
+    assert any(p.proto.page.endswith("profile.py") or "timeline" in p.proto.label for p in at.get("page_link"))
 
 
 # -- conversation habits ----------------------------------------------------------------------------

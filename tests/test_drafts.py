@@ -424,7 +424,8 @@ def test_cli_draft_with_citations(kb_assistant: Assistant, monkeypatch: pytest.M
     assert set(out) == DRAFT_KEYS and out["body"].startswith("Yes.")
     assert out["citations"]
     for c in out["citations"]:
-        assert set(c) == {"n", "source", "title", "section", "page", "quote", "score"}
+        assert set(c) == {"n", "kind", "source", "title", "section", "page", "quote", "score"}
+        assert c["kind"] == "guidance"
         assert c["quote"] in _knowledge_text(c["source"])
 
 

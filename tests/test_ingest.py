@@ -130,7 +130,10 @@ def test_changed_chunk_settings_need_reindex(settings_factory, corpus):
     a.ingest([corpus])
     b = Assistant(settings_factory(knowledge_dir=corpus, chunk_max_chars=300))
     with pytest.raises(IndexMismatch, match="Re-index needed"):
-        b.ingest([corpus])
+        b.store.check_compatible()
+    assert b.index_outdated()
+    b.ingest([corpus])  # detected and embedded again, not mixed
+    assert not b.index_outdated() and b.store.metadata()["chunker"].endswith("max300:ovl1")
     report = b.ingest([corpus], rebuild=True)
     assert report.embedded > 0 and b.store.metadata()["chunker"].endswith("max300:ovl1")
 

@@ -75,8 +75,24 @@ def test_openai_backend_is_configured_for_any_compatible_server(settings_factory
     assert model.openai_api_base == "http://127.0.0.1:8080/v1" and model.model_name == "qwen2.5-7b-instruct"
     assert model.openai_api_key.get_secret_value() == "not-needed"  # local servers need no key
     assert model.max_retries == 0 and model.request_timeout == 12
-    keyed = build_chat_model(settings_factory(llm_backend="openai", llm_api_key="sk-test", llm_model="m"))
+    keyed = build_chat_model(settings_factory(llm_backend="openai", llm_base_url="https://llm.example.internal/v1",
+                                              llm_api_key="sk-test", llm_model="m"))
     assert keyed.openai_api_key.get_secret_value() == "sk-test"
+
+
+def test_openai_backend_without_a_base_url_is_a_configuration_error(settings_factory):
+    """Never a silent default to a public host: the question would leave the machine."""
+    s = settings_factory(llm_backend="openai", llm_api_key="sk-test", llm_model="m")
+    with pytest.raises(LLMConfigError, match="VISAPATH_LLM_BASE_URL"):
+        build_chat_model(s)
+    assert backend_info(s).endpoint is None
+
+
+def test_backends_are_registered_in_one_place():
+    from visapath.config import LLMBackend
+    from visapath.llm import BACKENDS
+
+    assert set(BACKENDS) == set(LLMBackend.__args__) - {"none"}
 
 
 def test_ollama_backend_uses_base_url_model_and_threads(settings_factory):

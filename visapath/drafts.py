@@ -620,8 +620,6 @@ def llm_polisher(model: Any, channel: str, prompts_dir: Path | None = None) -> C
 
 # -- the assistant's entry point ---------------------------------------------------------------
 
-_POSTING_ID = re.compile(r"^[0-9a-f]{12}$")
-
 
 def compose(
     settings: Settings,
@@ -640,11 +638,13 @@ def compose(
     cite: bool = True,
     polish: bool = False,
     today: date | None = None,
+    filing_hint: Callable[[str | None, str | None], str | None] | None = None,
 ) -> Draft:
     """`Assistant.draft`: the saved profile with overrides, a posting (analysis or saved id), citations, polish.
 
-    It receives exactly what it uses: settings, the saved profile, the guidance retriever and
-    (for `posting_id`) the user's posting workspace.
+    It receives exactly what it uses: settings, the saved profile, the guidance retriever,
+    (for `posting_id`) the user's posting workspace and (for a posting's company) a note on its
+    public filing history.
     """
     if channel not in CHANNELS:
         raise DraftError(f"Unknown channel '{channel}'. Use one of: {', '.join(CHANNELS)}.")
@@ -658,15 +658,20 @@ def compose(
     draft = make_draft(profile, channel, posting=posting, role=role, recipient=recipient, variant=variant,
                        citations=citations, polish=polisher, today=today, prompts_dir=settings.prompts_dir)
     draft.warnings.extend(notices)
+    if posting is not None and filing_hint is not None:  # the employer's public filings, beside the draft
+        facts = posting_facts(posting)
+        hint = filing_hint(facts.company, facts.title)
+        if hint:
+            draft.warnings.append(hint)
     return draft
 
 
 def _saved_analysis(postings: PostingWorkspace | None, posting_id: str) -> dict[str, Any]:
     pid = posting_id.strip().lower()
     try:
-        if postings is None or not _POSTING_ID.match(pid):
+        if postings is None:
             raise KeyError(pid)
-        return postings.get(pid)[2]
+        return postings.get(pid)[2]  # a malformed id is refused there (InvalidIdentifier, a ValueError)
     except (OSError, ValueError, KeyError):
         raise DraftError(f"No saved posting '{posting_id}'. List them with `visapath postings`.") from None
 

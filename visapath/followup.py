@@ -12,15 +12,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 
 from visapath.config import Settings
 from visapath.models import Hit
 from visapath.prompts import render
 from visapath.retrieval import COSINE_WEIGHT, Retriever, Scope
 from visapath.text import tokenize
+
+if TYPE_CHECKING:  # langchain is imported only when a chat model rewrites the follow-up
+    from langchain_core.language_models import BaseChatModel
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 CARRY_BOOST = 0.03  # ranking nudge for passages cited in the previous turn
 MAX_SUBJECT_TERMS = 6
@@ -98,6 +104,10 @@ def rule_rewrite(question: str, previous_queries: list[str]) -> Rewrite:
 def model_rewrite(model: BaseChatModel, question: str, previous_questions: list[str],
                   prompts_dir=None) -> Rewrite | None:
     """Ask the chat model for a standalone query; None when it fails or answers off-format."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     messages = [
         SystemMessage(render("answer/rewrite_system.txt", root=prompts_dir)),
         HumanMessage(render("answer/rewrite_user.txt", root=prompts_dir, history=previous_questions[-4:],

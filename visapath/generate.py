@@ -16,10 +16,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Literal
-
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from typing import TYPE_CHECKING, Literal
 
 from visapath.answer import GroundedAnswerer, to_citation
 from visapath.config import Settings
@@ -30,6 +27,10 @@ from visapath.prompts import render
 from visapath.retrieval import Scope
 from visapath.text import split_sentences
 from visapath.verify import Verification, Verifier, is_instruction
+
+if TYPE_CHECKING:  # langchain is imported only when a model is configured (cold start of grounded answers)
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import BaseMessage
 
 ERROR_CHARS = 160
 
@@ -109,6 +110,8 @@ class GenerativeAnswerer:
         system = render("answer/system.txt", root=root, not_covered=not_covered,
                         max_sentences=self.settings.answer_max_sentences + 2)
         user = render("answer/user.txt", root=root, sources=sources, question=query)
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         return [SystemMessage(system), HumanMessage(user)]
 
     def finish(self, query: str, raw: str, sources: list[Source], passing: list[Hit]) -> Answer:
@@ -221,8 +224,9 @@ class Responder:
         if self.generator is not None:
             yield from self.generator.stream(query, scope, hits)
             return
-        passing = self.grounded.passing(hits)
-        answer = grounded_answer(self.grounded, query, passing) if passing else self.grounded.decline(query, scope, hits)
+        answer = self.grounded.answer(query, scope, hits)
+        if not answer.declined:
+            answer = replace(answer, backend="grounded", citation_precision=1.0)
         yield StreamEvent("delta", answer.answer)
         yield StreamEvent("final", answer=answer)
 

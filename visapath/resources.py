@@ -51,3 +51,13 @@ def default_data_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
+
+
+def default_cache_dir() -> Path:
+    """Derived files that can be rebuilt (the exported ONNX encoder): the user cache directory.
+
+    Shared by every data directory of the user, so a model is exported once per machine.
+    """
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)

@@ -66,7 +66,7 @@ class Assistant:
 
     @cached_property
     def grounded(self) -> GroundedAnswerer:
-        return GroundedAnswerer(self.settings, self.retriever)
+        return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile)
 
     @cached_property
     def postings(self) -> PostingWorkspace:
@@ -83,18 +83,74 @@ class Assistant:
         """The saved profile (empty if none); a damaged file raises ProfileError."""
         return self.profiles.load()
 
+    def chat_profile(self) -> "Profile | None":
+        """The profile that shapes chat answers; a damaged profile file just leaves them generic."""
+        from visapath.profile import ProfileError
+
+        try:
+            return self.profile
+        except ProfileError:
+            return None
+
     # -- knowledge index ------------------------------------------------------------------------
     def ensure_index(self, progress: bool = False) -> IngestReport:
-        """Sync the guidance folder into the index; cheap when nothing changed."""
-        self.store.check_compatible()
-        return self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        """Sync the guidance folder into the index and this user's postings with their files;
+        cheap when nothing changed.
+
+        An index built by another encoder or chunker is re-embedded first (see `reembed`).
+        """
+        if self.index_outdated():
+            self.reembed(progress)
+        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        self.postings.reconcile()
+        return report
+
+    def index_outdated(self) -> bool:
+        """True when the stored vectors came from another encoder (or chunker) than configured."""
+        from visapath.store import IndexMismatch
+
+        try:
+            self.store.check_compatible()
+        except IndexMismatch:
+            return True
+        return False
+
+    def reembed(self, progress: bool = False) -> IngestReport:
+        """Rebuild the index with the configured encoder: the guidance folders it held, then saved postings.
+
+        Vectors of two encoders must never be mixed in one collection, so everything is embedded
+        again; the sources are the folders recorded on the chunks and the posting workspace
+        (single files ingested by path are not recorded there and need `visapath ingest` again).
+        """
+        roots = {str(m.get("root")) for _, m in self.store.metadatas_where({"kind": "guidance"}) if m.get("root")}
+        folders = [self.settings.knowledge_dir] + sorted(Path(r) for r in roots
+                                                          if Path(r).is_dir() and Path(r) != self.settings.knowledge_dir)
+        self.store.reset()
+        report = self.indexer.ingest_paths(folders, kind="guidance", progress=progress)
+        self.reindex_postings()
+        return report
 
     def ingest(self, paths: list[Path], progress: bool = False, rebuild: bool = False) -> IngestReport:
+        """Index guidance files; `rebuild` drops the index first and then re-indexes every
+        user's saved postings from their files, so chat can still cite them."""
         if rebuild:
             self.store.reset()
-        else:
-            self.store.check_compatible()
-        return self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        elif self.index_outdated():
+            self.reembed(progress)
+        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        if rebuild:
+            self.reindex_postings()
+        return report
+
+    def reindex_postings(self) -> int:
+        """Put every user's saved postings back into the index (after a rebuild); returns how many."""
+        from visapath.workspace import users_with_postings
+
+        restored = 0
+        for user in users_with_postings(self.settings):
+            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer)
+            restored += workspace.reconcile()["restored"]
+        return restored
 
     # -- answers ---------------------------------------------------------------------------------
     def chat_scope(self) -> Scope:
@@ -229,6 +285,12 @@ class Assistant:
                                    getattr(analysis, "location", None),
                                    salary.annual_min if salary else None, salary.annual_max if salary else None)
 
+    def filing_hint(self, company: str | None, title: str | None) -> str | None:
+        """A note for a recruiter draft about the company's LCA filings (None without data or filings)."""
+        from visapath.employers.posting_context import draft_hint
+
+        return draft_hint(self.employers, company, title)
+
     # -- privacy: erase a user's data ------------------------------------------------------------
     def forget_all(self) -> dict[str, int]:
         """Erase everything stored for this user: postings (index text included), conversations,
@@ -250,7 +312,8 @@ class Assistant:
         """A recruiter draft for the saved profile; options are those of `visapath.drafts.compose`."""
         from visapath.drafts import compose
 
-        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings, **options)
+        return compose(self.settings, self.profile, self.retriever, channel, postings=self.postings,
+                       filing_hint=self.filing_hint, **options)
 
     # -- where a citation comes from (source cards) ----------------------------------------------
     @cached_property

@@ -30,8 +30,9 @@ def ready_assistant(progress: bool = True) -> Assistant:
         print("Building the knowledge index (first run)...", file=sys.stderr)
         report = a.ensure_index(progress=progress)
         print(report.summary(), file=sys.stderr)
-    else:
-        a.store.check_compatible()
+    elif a.index_outdated():
+        print("The index was built with another encoder: embedding it again...", file=sys.stderr)
+        print(a.reembed(progress=progress).summary(), file=sys.stderr)
     return a
 
 

@@ -2,8 +2,8 @@
 
 Detection reads the content, never the name: a renamed `LCA_Disclosure_Data_FY2024_Q4.xlsx`
 saved as CSV, or a Data Hub export with a `.txt` suffix, is still recognised. CSV parsing is
-left to DuckDB's `read_csv` (one pass in C++, no Python loop per row); xlsx is streamed row by
-row with openpyxl's read-only mode so a 250 MB workbook is never held in memory at once.
+left to DuckDB's `read_csv` (one pass in C++, no Python loop per row); xlsx is streamed block by
+block by `visapath.employers.xlsx`, so a 250 MB workbook is never held in memory at once.
 Every staging column is text with a canonical name; typing happens in `database`.
 """
 

@@ -99,3 +99,26 @@ def filings_text(f: dict[str, Any]) -> list[str]:
         lines.append(f"USCIS FY{u['fiscal_year']}: {u['approvals']:,} H-1B approvals, {u['denials']:,} denials (all roles).")
     lines.append(f["caveat"])
     return lines
+
+
+def draft_hint(data: "EmployerData", company: str | None, title: str | None) -> str | None:
+    """A note shown beside a recruiter draft when the company has LCAs on file (never inside the
+    message: the user decides whether to mention it)."""
+    if not company or not data.exists():
+        return None
+    try:
+        r = data.show(company, years=YEARS)
+    except EmployerDataError:
+        return None
+    if not r["matched"] or not r["years"]:
+        return None
+    total = sum(y["lca_total"] for y in r["years"])
+    role = ""
+    if title:
+        soc = data.estimate_soc(title, company)
+        if soc is not None:
+            n = sum(y["lca_total"] for y in data.show(company, soc_code=soc.soc, years=YEARS)["years"])
+            role = f", {n:,} of them for SOC {soc.soc} {soc.title or ''}".rstrip() + " (the posting's likely occupation, an estimate)"
+    span = f"FY{r['years'][0]['fiscal_year']}-FY{r['years'][-1]['fiscal_year']}"
+    return (f"Filing history: {r['matched'][0]['name']} filed {total:,} LCAs in {span}{role} (public DOL data). "
+            "You can mention that it has filed for similar roles; an LCA is an attestation, not an approved petition.")

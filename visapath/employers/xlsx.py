@@ -163,7 +163,8 @@ class _Sheet:
         return v[:-2] if v.endswith(".0") else v
 
 
-def _letters(i: int) -> str:
+def column_letters(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (a cell reference's column part)."""
     out = ""
     i += 1
     while i:
@@ -211,7 +212,7 @@ def iter_rows(path: Path, columns: list[int] | None = None, width: int | None = 
             yield from _iter_rows_positional(sheet, blocks_all)
             return
         if columns is not None:
-            wanted = "|".join(sorted({_letters(c) for c in columns}, key=lambda x: (-len(x), x)))
+            wanted = "|".join(sorted({column_letters(c) for c in columns}, key=lambda x: (-len(x), x)))
             width = width or (max(columns) + 1 if columns else 0)
         else:
             wanted = "[A-Z]+"
@@ -287,14 +288,14 @@ def header(path: Path) -> list[str]:
 
 
 def stage(con, path: Path, positions: dict[str, int | None], table: str, header_row: int,
-          on_rows=None) -> int:
+          on_rows=None, flush_cells: int = 500_000) -> int:
     """Load the first sheet's rows below `header_row` into DuckDB `table` (`_row` + one text column
     per entry of `positions`), decoding and pivoting cells in DuckDB rather than in a Python loop:
     Python only runs the regex (C) and a few list comprehensions per block. Returns rows read."""
     import pyarrow as pa
 
     wanted = {c: pos for c, pos in positions.items() if pos is not None}
-    letters_of = {c: _letters(pos) for c, pos in wanted.items()}
+    letters_of = {c: column_letters(pos) for c, pos in wanted.items()}
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {', '.join(f'{c} VARCHAR' for c in positions)})")
     if not wanted:
         return 0
@@ -308,6 +309,26 @@ def stage(con, path: Path, positions: dict[str, int | None], table: str, header_
               "WHEN k = 'n' AND ends_with(v, '.0') THEN left(v, length(v) - 2) ELSE v END")
     kinds: dict[str, str] = {}
     last_row = header_row
+    pend_l: list[str] = []
+    pend_n: list[int] = []
+    pend_k: list[str] = []
+    pend_v: list[str | None] = []
+
+    def flush() -> None:
+        if not pend_l:
+            return
+        batch = pa.table({"l": pa.array(pend_l, pa.string()), "n": pa.array(pend_n, pa.int64()),
+                          "k": pa.array(pend_k, pa.string()), "v": pa.array(pend_v, pa.string())})
+        con.register("_xlsx_cells", batch)
+        try:
+            con.execute(f"""INSERT INTO {table}
+                SELECT n - {header_row} AS _row, {pivot}
+                FROM (SELECT l, n, NULLIF({decode}, '') AS val FROM _xlsx_cells WHERE n > {header_row})
+                GROUP BY n""")
+        finally:
+            con.unregister("_xlsx_cells")
+        for lst in (pend_l, pend_n, pend_k, pend_v):
+            lst.clear()
     with zipfile.ZipFile(path) as z:
         sheet = _Sheet(z)
         strings = sheet.strings
@@ -340,20 +361,18 @@ def stage(con, path: Path, positions: dict[str, int | None], table: str, header_
                 continue
             ls, ns, attrs, vs, inl = zip(*found)
             ks = [kind(a) for a in attrs]
-            values = [strings[int(v)] if k == "s" and v else
-                      (_inline(i) if i else
-                       ((_unescape(v) if "&" in v else v) if k != "b" else ("TRUE" if v == "1" else "FALSE")))
-                      for k, v, i in zip(ks, vs, inl)]
-            batch = pa.table({"l": pa.array(ls, pa.string()), "n": pa.array([int(x) for x in ns], pa.int64()),
-                              "k": pa.array(ks, pa.string()), "v": pa.array(values, pa.string())})
-            con.register("_xlsx_cells", batch)
-            con.execute(f"""INSERT INTO {table}
-                SELECT n - {header_row} AS _row, {pivot}
-                FROM (SELECT l, n, NULLIF({decode}, '') AS val FROM _xlsx_cells WHERE n > {header_row})
-                GROUP BY n""")
-            con.unregister("_xlsx_cells")
+            pend_l.extend(ls)
+            pend_n.extend([int(x) for x in ns])
+            pend_k.extend(ks)
+            pend_v.extend([strings[int(v)] if k == "s" and v else
+                           (_inline(i) if i else
+                            ((_unescape(v) if "&" in v else v) if k != "b" else ("TRUE" if v == "1" else "FALSE")))
+                           for k, v, i in zip(ks, vs, inl)])
+            if len(pend_l) >= flush_cells:  # one DuckDB statement per ~half a million cells, not per block
+                flush()
             if on_rows:
                 on_rows(max(last_row - header_row, 0))
+        flush()
     total = max(last_row - header_row, 0)
     # Rows with no cells at all (blank padding) are rows too: the summary counts them as blank.
     con.execute(f"""INSERT INTO {table} (_row) SELECT r FROM range(1, {total + 1}) t(r)
