@@ -108,6 +108,7 @@ def test_chat_habits_and_layout_on_phone_and_laptop(server: AppServer) -> None:
         assert any(".gov/" in o["href"] for o in r["official"])
         assert r["chip_opened"] and r["chip_card_in_view"] and r["opened_highlights"] >= 1
         assert r["thumbs"] == 2
+        assert r["copied"].startswith(r["answers"][-1]["answer"][:40]) and "Sources:" in r["copied"]
         assert "?c=" in r["url"] and r["after_reload_messages"] == 6, "a reload restores the conversation"
         assert r["listed"] >= 1 and r["sidebar_menu_inline"], "conversation menu stays on its row"
         assert not r["overflow"]["scrollsSideways"] and not r["overflow"]["wide"], r["overflow"]

@@ -36,6 +36,10 @@ class StoreError(RuntimeError):
     """The index cannot be used right now; the message says why and what to do."""
 
 
+class DamagedIndex(StoreError):
+    """The embedded index files are damaged; the message says how to rebuild without losing postings."""
+
+
 class IndexMismatch(StoreError):
     """The collection was built with another embedding model or chunker: re-index needed."""
 
@@ -102,6 +106,11 @@ class VectorStore:
             if client is None:
                 import chromadb
 
+                from visapath.index_health import damaged_message, index_problem
+
+                problem = index_problem(self.settings.chroma_path)  # before Chroma's native code reads it
+                if problem:
+                    raise DamagedIndex(damaged_message(self.settings.chroma_path, problem))
                 with self._guard("connect to the index"):
                     self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
                     client = chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=_chroma_settings())
@@ -276,7 +285,19 @@ class VectorStore:
                 scrub_chroma(self.settings.chroma_path / "chroma.sqlite3", ids)
 
     def reset(self) -> None:
-        """Drop the collection (for --rebuild); it is recreated with the current settings."""
+        """Drop the collection (for --rebuild); it is recreated with the current settings.
+
+        A damaged embedded index can't be opened to drop the collection, so its folder is
+        removed instead; nothing else lives there (postings are re-indexed from their files).
+        """
+        if not self.settings.uses_chroma_server:
+            from visapath.index_health import index_problem
+
+            if self.settings.chroma_path.exists() and index_problem(self.settings.chroma_path):
+                import shutil
+
+                self._reopen()
+                shutil.rmtree(self.settings.chroma_path)
         with self._guard("reset the index"):
             with contextlib.suppress(Exception):
                 self.client.delete_collection(self.settings.collection)
