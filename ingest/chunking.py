@@ -36,6 +36,7 @@ class Section:
     path: str | None
     start: int
     end: int
+    asks: tuple[str, ...] = ()  # the heading's question variants (guidance Markdown only)
 
 
 def sections(doc: Document) -> list[Section]:
@@ -44,14 +45,16 @@ def sections(doc: Document) -> list[Section]:
         return [Section(None, 0, len(doc.text))]
     found: list[Section] = []
     stack: list[tuple[int, str]] = []
-    cursor, current = 0, None
+    cursor, current, asks = 0, None, ()
+    pending = list(doc.asks)  # in document order, so a repeated heading gets its own variants
     for match in _HEADING.finditer(doc.text):
-        found.append(Section(current, cursor, match.start()))
+        found.append(Section(current, cursor, match.start(), asks))
         level, heading = len(match.group(1)), match.group(2).strip().rstrip("#").strip() or match.group(2).strip()
         stack = [(lvl, h) for lvl, h in stack if lvl < level] + [(level, heading)]
         current = " > ".join(h for lvl, h in stack if lvl > 1) or None  # H1 repeats the title
+        asks = pending.pop(0)[1] if pending and pending[0][0] == heading else ()
         cursor = match.end()
-    found.append(Section(current, cursor, len(doc.text)))
+    found.append(Section(current, cursor, len(doc.text), asks))
     return [s for s in found if doc.text[s.start:s.end].strip()]
 
 
@@ -62,7 +65,7 @@ def chunk_document(doc: Document, settings: ChunkSettings) -> list[Chunk]:
         for start, end in _windows(doc.text, section, settings):
             key = (section.path, doc.text[start:end])
             seen[key] = seen.get(key, -1) + 1  # identical passages in one section stay distinct
-            chunks.append(_make_chunk(doc, section.path, start, end, settings, seen[key]))
+            chunks.append(_make_chunk(doc, section.path, start, end, settings, seen[key], section.asks))
     return chunks
 
 
@@ -88,16 +91,16 @@ def _windows(text: str, section: Section, settings: ChunkSettings) -> list[tuple
 
 
 def _make_chunk(doc: Document, section: str | None, start: int, end: int, settings: ChunkSettings,
-                occurrence: int = 0) -> Chunk:
-    """The id hashes content, not position: an edit elsewhere in the file keeps this id (no re-embedding)."""
+                occurrence: int = 0, asks: tuple[str, ...] = ()) -> Chunk:
+    """The id hashes content, not position: an edit elsewhere in the file keeps this id (no re-embedding).
+    The question variants are part of what is embedded, so they are part of the id too."""
     text = doc.text[start:end]
-    digest = hashlib.sha256(
-        "\x1f".join([doc.source, doc.owner, doc.kind, doc.title, section or "", text, settings.signature,
-                     str(occurrence)]).encode()
-    ).hexdigest()[:24]
+    parts = [doc.source, doc.owner, doc.kind, doc.title, section or "", text, settings.signature, str(occurrence)]
+    digest = hashlib.sha256("\x1f".join(parts + (["\x1e".join(asks)] if asks else [])).encode()).hexdigest()[:24]
     return Chunk(
         id=digest, text=text, source=doc.source, title=doc.title, section=section, page=page_for(doc, start),
         start=start, end=end, kind=doc.kind, owner=doc.owner, topic=doc.topic, last_reviewed=doc.last_reviewed,
+        asks=asks,
     )
 
 
@@ -110,6 +113,9 @@ def page_for(doc: Document, offset: int) -> int | None:
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What is embedded and BM25-indexed: the passage with its title and heading path as context."""
+    """What is embedded and BM25-indexed: the passage with its title, heading path and the ways people
+    ask the section's question as context. The variants come before the passage because a long
+    passage's tail is what the encoder's length limit cuts, and the variants carry the askers' words
+    (BM25 sees all of it); the quoted text stays `chunk.text`."""
     context = " > ".join(p for p in (chunk.title, chunk.section) if p)
-    return f"{context}\n{chunk.text}" if context else chunk.text
+    return "\n".join(p for p in (context, *chunk.asks, chunk.text) if p)

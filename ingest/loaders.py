@@ -234,6 +234,10 @@ def _parse_markdown(data: bytes, name: str, kind: SourceKind, owner: str, source
         if not isinstance(meta, dict):
             raise LoadError(f"{name}: the front matter must be a mapping of keys to values.")
         raw = raw[match.end():]
+    asks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    warnings: tuple[str, ...] = ()
+    if kind == "guidance":  # a posting's comments are its own text, never our metadata
+        raw, asks, warnings = extract_asks(raw, name)
     text = _normalize(raw)
     title = str(meta.get("title") or _first_h1(text) or _title_from_name(name))
     sources = tuple(
@@ -245,8 +249,60 @@ def _parse_markdown(data: bytes, name: str, kind: SourceKind, owner: str, source
         source=source, title=title, text=text, kind=kind, owner=owner, topic=str(meta.get("topic", "")),
         last_reviewed=str(meta.get("last_reviewed", "")), sources=sources,
         applies_to=tuple(str(a) for a in (applies if isinstance(applies, list) else [applies])),
-        format="markdown",
+        format="markdown", asks=asks, warnings=warnings,
     )
+
+
+def extract_asks(raw: str, name: str = "") -> tuple[str, tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]:
+    """Lift each section's question variants out of the Markdown.
+
+    The variants sit in an HTML comment right under the heading, one "- question" a line:
+
+        ## How long is the H-1B grace period?
+        <!-- asks:
+        - how many days do I have after a layoff
+        -->
+
+    Returns the text without the blocks (so offsets, chunks and quotes never contain them), the
+    variants by heading text, and a warning for a block anywhere but right under a heading (it is
+    dropped rather than leaked into a quoted passage). A line scan, not a regex: heading lines
+    with long runs of spaces make backtracking patterns slow.
+    """
+    lines = raw.split("\n")
+    kept: list[str] = []
+    found: list[tuple[str, tuple[str, ...]]] = []
+    stray = 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith("<!--") and line.lstrip()[4:].lstrip().startswith("asks:"):
+            close = next((j for j in range(i, len(lines)) if "-->" in lines[j]), None)
+            if close is None:  # never closed: keep the text as written rather than drop the rest
+                stray += 1
+                kept.append(line)
+                i += 1
+                continue
+            block, i = lines[i:close + 1], close + 1
+            heading = _heading_text(kept[-1]) if kept else None
+            if heading is None:
+                stray += 1
+            else:
+                found.append((heading, tuple(v.strip()[2:].strip() for v in block
+                                             if v.strip().startswith("- ") and v.strip()[2:].strip())))
+            continue
+        kept.append(line)
+        i += 1
+    warnings = (f"{name}: {stray} question-variant block(s) not right under a heading were ignored.",) if stray else ()
+    return "\n".join(kept), tuple(found), warnings
+
+
+def _heading_text(line: str) -> str | None:
+    """A Markdown heading line's text as the chunker names its section, or None."""
+    level = len(line) - len(line.lstrip("#"))
+    if not 1 <= level <= 6 or line[level:level + 1] not in (" ", "\t"):
+        return None
+    text = line[level:].strip()
+    return (text.rstrip("#").strip() or text) if text else None
 
 
 def _first_h1(text: str) -> str | None:

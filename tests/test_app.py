@@ -169,7 +169,9 @@ def test_pasted_posting_shows_verdict_evidence_requirements_and_notes(user_env: 
     assert "Bachelor's" in table["Value"].tolist()
     assert any("Text aimed at AI tools" in f for f in markdown(at, "vp-flag"))
     notes = markdown(at, "vp-note")
-    assert notes and all('class="vp-ref"' in n for n in notes)
+    assert notes and all('class="vp-ref" href="#vp-posting-' in n for n in notes)
+    targets = {t for n in notes for t in re.findall(r'href="#([^"]+)"', n)}
+    assert targets <= {i for c in markdown(at, "vp-card") for i in re.findall(r'<details class="vp-card" id="([^"]+)"', c)}
 
 
 def test_bad_paste_keeps_the_text_and_saved_postings(user_env: Settings, assistant: Assistant) -> None:

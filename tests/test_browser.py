@@ -108,6 +108,7 @@ def test_chat_habits_and_layout_on_phone_and_laptop(server: AppServer) -> None:
         assert any(".gov/" in o["href"] for o in r["official"])
         assert r["chip_opened"] and r["chip_card_in_view"] and r["opened_highlights"] >= 1
         assert r["thumbs"] == 2
+        assert r["copied"].startswith(r["answers"][-1]["answer"][:40]) and "Sources:" in r["copied"]
         assert "?c=" in r["url"] and r["after_reload_messages"] == 6, "a reload restores the conversation"
         assert r["listed"] >= 1 and r["sidebar_menu_inline"], "conversation menu stays on its row"
         assert not r["overflow"]["scrollsSideways"] and not r["overflow"]["wide"], r["overflow"]
@@ -160,5 +161,7 @@ def test_postings_and_file_names_full_of_markup_stay_text(server: AppServer) -> 
     assert f"![t]({tracker.url}/typed-title.png) <b>Quorra</b>" in titles, "the typed title is kept, as text"
     assert any("[click](javascript:alert(2)) **x**.pdf" in e for e in result["errors"]), result["errors"]
     assert any("<b>Quorra</b>" in t for t in result["toasts"])
+    shown = "\n".join(result["posting_text"])
+    assert ":red[Urgent] :material/warning: **bold**" in shown and "<script>window.__pwned" in shown
     assert any("<b>Quorra</b>" in o for o in result["draft_options"])
     assert result["draft"]

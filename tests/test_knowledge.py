@@ -91,3 +91,127 @@ def test_stale_documents_are_listed_by_age():
     reviewed = {"a.md": "2026-11", "b.md": "2024-01", "c.md": "not a date"}
     assert stale_documents(reviewed, 365, today=date(2026, 11, 22)) == ["b.md", "c.md"]
     assert stale_documents(reviewed, 2000, today=date(2026, 11, 22)) == ["c.md"]
+
+
+# -- question variants ("asks") -------------------------------------------------------------------
+_VARIANT_DOC = (
+    "---\ntitle: Grace period\ntopic: layoffs\nlast_reviewed: 2026-11\nsources:\n"
+    "  - title: 8 CFR 214.1\n    url: https://www.ecfr.gov/current/title-8/section-214.1\n---\n\n"
+    "## How long is the grace period after a layoff?\n"
+    "<!-- asks:\n- my job ended, how many days can I stay\n- is it true there is only a ten day window\n-->\n"
+    "Up to 60 consecutive days, or until the I-94 ends if sooner.\n\n"
+    "## Can I work during the grace period?\n"
+    "No, not without another basis for work authorization.\n"
+)
+
+
+def test_variants_are_section_metadata_and_never_part_of_the_quoted_text():
+    from ingest.chunking import embedding_text
+    from ingest.loaders import load_bytes
+
+    doc = load_bytes(_VARIANT_DOC.encode(), "grace.md", kind="guidance")
+    assert "asks" not in doc.text and "ten day window" not in doc.text and "<!--" not in doc.text
+    first, second = chunk_document(doc, ChunkSettings())
+    assert first.asks == ("my job ended, how many days can I stay", "is it true there is only a ten day window")
+    assert second.asks == ()
+    assert first.text == "Up to 60 consecutive days, or until the I-94 ends if sooner."
+    assert doc.text[first.start:first.end] == first.text  # offsets index the text without the block
+    assert "ten day window" in embedding_text(first) and first.text in embedding_text(first)
+    # the variants survive the round trip through the index's metadata
+    from visapath.models import Chunk
+    assert Chunk.from_record(first.id, first.text, first.metadata()).asks == first.asks
+
+
+def test_changing_variants_changes_the_chunk_id_so_it_is_re_embedded():
+    from ingest.loaders import load_bytes
+
+    before = chunk_document(load_bytes(_VARIANT_DOC.encode(), "g.md", kind="guidance"), ChunkSettings())
+    edited = _VARIANT_DOC.replace("ten day window", "10-day rule")
+    after = chunk_document(load_bytes(edited.encode(), "g.md", kind="guidance"), ChunkSettings())
+    assert before[0].id != after[0].id and before[1].id == after[1].id
+
+
+def test_a_misplaced_variant_block_is_dropped_with_a_warning_and_postings_keep_their_text():
+    from ingest.loaders import load_bytes
+
+    misplaced = _VARIANT_DOC.replace("if sooner.\n", "if sooner.\n<!-- asks:\n- stray\n-->\n")
+    doc = load_bytes(misplaced.encode(), "g.md", kind="guidance")
+    assert "stray" not in doc.text and doc.warnings
+    posting = load_bytes(_VARIANT_DOC.encode(), "posting.md", kind="posting")
+    assert posting.asks == () and "ten day window" in posting.text
+
+
+def _guidance_sections() -> list[tuple[str, object]]:
+    out = []
+    for path in DOCS:
+        rel = path.relative_to(KNOWLEDGE).as_posix()
+        doc = load_path(path, source=rel)
+        out.extend((rel, s) for s in sections(doc) if s.path)
+    return out
+
+
+def test_no_variant_text_leaks_into_any_guidance_chunk():
+    for path in DOCS:
+        doc = load_path(path, source=path.relative_to(KNOWLEDGE).as_posix())
+        assert not doc.warnings, doc.warnings
+        assert "<!--" not in doc.text and "-->" not in doc.text and "asks:" not in doc.text, path
+        for chunk in chunk_document(doc, ChunkSettings()):
+            for variant in chunk.asks:  # a variant's words may occur in prose; its list line may not
+                assert f"- {variant}\n" not in chunk.text + "\n", (path, variant)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(KNOWLEDGE)))
+def test_every_section_lists_several_ways_people_ask_it(path: Path):
+    doc = load_path(path, source=path.relative_to(KNOWLEDGE).as_posix())
+    for section in (s for s in sections(doc) if s.path):
+        assert len(section.asks) >= 3, (path.name, section.path)
+        assert len(set(a.lower() for a in section.asks)) == len(section.asks), (path.name, section.path)
+        assert all(len(a) >= 8 and "\n" not in a for a in section.asks), (path.name, section.path)
+
+
+_TWO_SECTIONS = (
+    "---\ntitle: Status questions\ntopic: layoffs\nlast_reviewed: 2026-11\nsources:\n"
+    "  - title: 8 CFR 214.1\n    url: https://www.ecfr.gov/current/title-8/section-214.1\n---\n\n"
+    "## How long is the grace period after a layoff?\n"
+    "<!-- asks:\n- my employer let me go, how much time do I get before I must leave the country\n"
+    "- fired from my job on a work visa, what is the deadline to depart\n-->\n"
+    "Up to 60 consecutive days, or until the I-94 ends if sooner, once per validity period.\n\n"
+    "## What happens if I leave the country while a request is pending?\n"
+    "<!-- asks:\n- travel abroad during a pending change of status\n- trip outside the US before approval\n-->\n"
+    "Leaving the country while a change of status is pending abandons that request; time spent "
+    "outside the country does not count, and you must apply for a visa before you return to the country.\n"
+)
+
+
+def _rank_of_grace_section(settings_factory, tmp_path, text: str, name: str):
+    folder = tmp_path / name / "kb"
+    folder.mkdir(parents=True)
+    (folder / "status.md").write_text(text, encoding="utf-8")
+    from visapath.service import Assistant
+
+    assistant = Assistant(settings_factory(data_dir=tmp_path / name / "data", knowledge_dir=folder))
+    assistant.ensure_index()
+    hits = assistant.retriever.search("company let me go last week - how much time until I have to leave the country?", k=2)
+    rank = next(h.rank for h in hits if (h.chunk.section or "").startswith("How long is the grace period"))
+    return rank, {h.chunk.section: h.score for h in hits}
+
+
+def test_question_variants_lift_the_section_that_answers_a_differently_worded_question(settings_factory, tmp_path):
+    """The question shares its words ("leave the country", "time") with the wrong section's prose;
+    only the variants say that "let me go" is a layoff. Same index, same question, variants removed."""
+    import re
+
+    plain = re.sub(r"<!-- asks:.*?-->\n", "", _TWO_SECTIONS, flags=re.DOTALL)
+    with_rank, with_scores = _rank_of_grace_section(settings_factory, tmp_path, _TWO_SECTIONS, "with")
+    without_rank, without_scores = _rank_of_grace_section(settings_factory, tmp_path, plain, "without")
+    grace = "How long is the grace period after a layoff?"
+    assert with_rank == 1
+    assert without_rank == 2 or with_scores[grace] > without_scores[grace], (with_scores, without_scores)
+
+
+def test_an_unclosed_variant_block_keeps_the_text_and_warns():
+    from ingest.loaders import load_bytes
+
+    unclosed = _VARIANT_DOC.replace("-->\nUp to 60", "Up to 60")
+    doc = load_bytes(unclosed.encode(), "g.md", kind="guidance")
+    assert doc.warnings and "Can I work during the grace period?" in doc.text and "Up to 60" in doc.text

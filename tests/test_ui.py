@@ -112,6 +112,9 @@ def test_unknown_source_falls_back_to_its_path_and_unsafe_links_are_dropped() ->
     from visapath.references import safe_link
 
     assert "Guidance · visas/h1b-portability.md" in ui.source_card_html(citation(), [])
+    data = citation(kind="data", source="LCA_FY2026.csv", title="LCA filings")
+    assert "Public filing data · LCA_FY2026.csv" in ui.source_card_html(data, [])
+    assert ui.citation_from_json({**data.to_json(), "kind": "data"}).kind == "data"
     assert safe_link("x", "javascript:alert(1)") is None and safe_link("x", "//evil.example/a") is None
     assert safe_link("x", "https://www.uscis.gov/a") == Link("x", "https://www.uscis.gov/a")
 
@@ -256,3 +259,19 @@ def test_document_rows_mark_stale_documents() -> None:
 def test_profile_summary_asks_for_a_status_and_escapes_names() -> None:
     assert "Set your status" in ui.profile_summary_html("", None, "")
     assert "&lt;b&gt;" in ui.profile_summary_html("<b>", "H-1B", "ML engineer")
+
+
+def test_only_loopback_addresses_count_as_local() -> None:
+    from visapath.ui.runtime import identity_key, is_loopback
+
+    assert all(is_loopback(a) for a in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(a) for a in ("0.0.0.0", "", None, "192.168.1.5", "::", "example.org"))
+    key = identity_key("https://idp.example", "ana-1")
+    assert key == identity_key("https://idp.example", "ana-1") != identity_key("https://other.example", "ana-1")
+    assert key.startswith("u") and len(key) == 21 and key[1:].isalnum()
+
+
+def test_streamlit_icon_codes_in_a_posting_stay_text() -> None:
+    markup = ui.posting_html("Urgent :material/warning: apply", {})
+    assert ":material/" not in markup and "&#58;material/warning:" in markup
+    assert ":material/" not in ui.escape_markdown("see :material/warning:")

@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
     employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
+    employers_memory_limit: str = "1GB"  # DuckDB spills to disk past this while importing
 
     # Privacy and bounded work: what one posting (upload, paste, stdin) may cost.
     max_posting_chars: int = 100_000

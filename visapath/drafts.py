@@ -624,8 +624,6 @@ def llm_polisher(model: Any, channel: str, prompts_dir: Path | None = None) -> C
 
 # -- the assistant's entry point ---------------------------------------------------------------
 
-_POSTING_ID = re.compile(r"^[0-9a-f]{12}$")
-
 
 def compose(
     settings: Settings,
@@ -675,9 +673,9 @@ def compose(
 def _saved_analysis(postings: PostingWorkspace | None, posting_id: str) -> dict[str, Any]:
     pid = posting_id.strip().lower()
     try:
-        if postings is None or not _POSTING_ID.match(pid):
+        if postings is None:
             raise KeyError(pid)
-        return postings.get(pid)[2]
+        return postings.get(pid)[2]  # a malformed id is refused there (InvalidIdentifier, a ValueError)
     except (OSError, ValueError, KeyError):
         raise DraftError(f"No saved posting '{posting_id}'. List them with `visapath postings`.") from None
 

@@ -24,6 +24,9 @@ class Document:
     pages: tuple[tuple[int, int], ...] = ()  # (page_number, start_offset) for paged formats
     format: str = "text"  # "markdown" enables heading-aware chunking
     warnings: tuple[str, ...] = ()  # e.g. a mislabeled file that was read by its content
+    # Guidance only: for each heading (its text as written), the ways people ask the question the
+    # section answers. Kept out of `text`, so they are searched but never quoted.
+    asks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Chunk:
     owner: str = ""
     topic: str = ""
     last_reviewed: str = ""
+    asks: tuple[str, ...] = ()  # question variants of the section: searched, never quoted
 
     def metadata(self) -> dict[str, Any]:
         """Chroma metadata (no None values allowed there)."""
@@ -56,6 +60,7 @@ class Chunk:
             "owner": self.owner,
             "topic": self.topic,
             "last_reviewed": self.last_reviewed,
+            "asks": "\n".join(self.asks),
         }
 
     @classmethod
@@ -74,6 +79,7 @@ class Chunk:
             owner=str(meta.get("owner", "")),
             topic=str(meta.get("topic", "")),
             last_reviewed=str(meta.get("last_reviewed", "")),
+            asks=tuple(a for a in str(meta.get("asks") or "").split("\n") if a),
         )
 
 

@@ -85,13 +85,16 @@ class Assistant:
 
     # -- knowledge index ------------------------------------------------------------------------
     def ensure_index(self, progress: bool = False) -> IngestReport:
-        """Sync the guidance folder into the index; cheap when nothing changed.
+        """Sync the guidance folder into the index and this user's postings with their files;
+        cheap when nothing changed.
 
         An index built by another encoder or chunker is re-embedded first (see `reembed`).
         """
         if self.index_outdated():
             self.reembed(progress)
-        return self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        self.postings.reconcile()
+        return report
 
     def index_outdated(self) -> bool:
         """True when the stored vectors came from another encoder (or chunker) than configured."""
@@ -110,28 +113,35 @@ class Assistant:
         again; the sources are the folders recorded on the chunks and the posting workspace
         (single files ingested by path are not recorded there and need `visapath ingest` again).
         """
-        from visapath.workspace import PostingWorkspace
-
         roots = {str(m.get("root")) for _, m in self.store.metadatas_where({"kind": "guidance"}) if m.get("root")}
         folders = [self.settings.knowledge_dir] + sorted(Path(r) for r in roots
                                                           if Path(r).is_dir() and Path(r) != self.settings.knowledge_dir)
         self.store.reset()
         report = self.indexer.ingest_paths(folders, kind="guidance", progress=progress)
-        users = self.settings.data_dir / "workspace"
-        for user in sorted(p.name for p in users.iterdir() if p.is_dir()) if users.is_dir() else []:
-            try:
-                settings = self.settings.model_copy(update={"user": user})
-            except ValueError:
-                continue  # not a user directory
-            PostingWorkspace(settings, self.indexer).reindex()
+        self.reindex_postings()
         return report
 
     def ingest(self, paths: list[Path], progress: bool = False, rebuild: bool = False) -> IngestReport:
+        """Index guidance files; `rebuild` drops the index first and then re-indexes every
+        user's saved postings from their files, so chat can still cite them."""
         if rebuild:
             self.store.reset()
         elif self.index_outdated():
             self.reembed(progress)
-        return self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        if rebuild:
+            self.reindex_postings()
+        return report
+
+    def reindex_postings(self) -> int:
+        """Put every user's saved postings back into the index (after a rebuild); returns how many."""
+        from visapath.workspace import users_with_postings
+
+        restored = 0
+        for user in users_with_postings(self.settings):
+            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer)
+            restored += workspace.reconcile()["restored"]
+        return restored
 
     # -- answers ---------------------------------------------------------------------------------
     def chat_scope(self) -> Scope:

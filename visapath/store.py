@@ -8,6 +8,7 @@ collection's embedding model and chunker are checked, and a revision counter let
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,9 +19,25 @@ from visapath.models import Chunk
 
 _PAGE = 2000
 
+# Embedded Chroma keeps each collection's vector index in memory, per process, and never
+# notices writes by another process (the CLI while the app runs): queries then miss new chunks
+# or fail with "Error finding id". Every write bumps the collection's `revision`; the last
+# revision this process saw (its own writes included) is kept per data folder, and a revision
+# this process did not write means another one did: the client is reopened, which reloads the
+# index from disk. One client per folder is shared by every store in the process.
+_SEEN: dict[str, int] = {}
+_CLIENTS: dict[str, Any] = {}
+_LOCKS: dict[str, Any] = {}
+_CLIENTS_LOCK = threading.RLock()
+WRITE_LOCK_SECONDS = 60
+
 
 class StoreError(RuntimeError):
     """The index cannot be used right now; the message says why and what to do."""
+
+
+class DamagedIndex(StoreError):
+    """The embedded index files are damaged; the message says how to rebuild without losing postings."""
 
 
 class IndexMismatch(StoreError):
@@ -63,26 +80,69 @@ class VectorStore:
 
     @property
     def client(self):
+        if not self.settings.uses_chroma_server:
+            shared = self._shared_client()
+            if shared is not self._client:  # first use, or reopened after another process wrote
+                self._client, self._collection = shared, None
+            return self._client
         if self._client is None:
             import chromadb
 
             with self._guard("connect to the index"):
-                if self.settings.uses_chroma_server:
-                    self._client = chromadb.HttpClient(
-                        host=self.settings.chroma_host, port=self.settings.chroma_port,
-                        ssl=self.settings.chroma_ssl, settings=_chroma_settings(),
-                    )
-                    self._client.heartbeat()
-                else:
-                    self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
-                    self._client = chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=_chroma_settings())
+                self._client = chromadb.HttpClient(
+                    host=self.settings.chroma_host, port=self.settings.chroma_port,
+                    ssl=self.settings.chroma_ssl, settings=_chroma_settings(),
+                )
+                self._client.heartbeat()
         return self._client
 
     @property
+    def _key(self) -> str:
+        return str(self.settings.chroma_path.resolve())
+
+    def _shared_client(self):
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.get(self._key)
+            if client is None:
+                import chromadb
+
+                from visapath.index_health import damaged_message, index_problem
+
+                problem = index_problem(self.settings.chroma_path)  # before Chroma's native code reads it
+                if problem:
+                    raise DamagedIndex(damaged_message(self.settings.chroma_path, problem))
+                with self._guard("connect to the index"):
+                    self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+                    client = chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=_chroma_settings())
+                _CLIENTS[self._key] = client
+            return client
+
+    def _reopen(self) -> None:
+        """Drop this process's embedded client so the next call loads the index from disk."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with _CLIENTS_LOCK:
+            client = _CLIENTS.pop(self._key, None)
+            if client is not None:
+                identifier = client._identifier
+                system = SharedSystemClient._identifier_to_system.pop(identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+                if system is not None:
+                    with contextlib.suppress(Exception):
+                        system.stop()
+            self._client = self._collection = None
+
+    def _saw(self, revision: int) -> None:
+        if not self.settings.uses_chroma_server:
+            with _CLIENTS_LOCK:
+                _SEEN[self._key] = revision
+
+    @property
     def collection(self):
+        client = self.client  # a reopened shared client resets the collection handle
         if self._collection is None:
             with self._guard("open the index"):
-                self._collection = self.client.get_or_create_collection(
+                self._collection = client.get_or_create_collection(
                     name=self.settings.collection,
                     configuration={"hnsw": {"space": "cosine"}},
                     metadata={"embedding_model": self.model_name, "chunker": self.chunker, "revision": 0},
@@ -93,6 +153,18 @@ class VectorStore:
     # -- compatibility and revision -----------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
         """Fresh collection metadata (another process or server client may have written)."""
+        if self.settings.uses_chroma_server:
+            return self._read_metadata()
+        with _CLIENTS_LOCK:  # one check at a time, never between another thread's write and its record
+            meta = self._read_metadata()
+            seen = _SEEN.get(self._key)
+            if seen is not None and seen != int(meta.get("revision", 0)):  # written by another process: reload
+                self._reopen()
+                meta = self._read_metadata()
+            self._saw(int(meta.get("revision", 0)))
+        return meta
+
+    def _read_metadata(self) -> dict[str, Any]:
         _ = self.collection
         with self._guard("read the index settings"):
             self._collection = self.client.get_collection(self.settings.collection, embedding_function=None)
@@ -129,11 +201,49 @@ class VectorStore:
         else:
             self._bump()
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the data folder's write lock (embedded only) with this process's index up to date.
+
+        Processes sharing an embedded index take turns to write and reload what the others wrote
+        first, so no process writes from a stale in-memory index. Embedding happens before, never
+        under, the lock.
+        """
+        if self.settings.uses_chroma_server:
+            yield
+            return
+        from filelock import FileLock, Timeout
+
+        with _CLIENTS_LOCK:  # one reentrant lock object per folder and process
+            lock = _LOCKS.get(self._key)
+            if lock is None:
+                self.settings.chroma_path.mkdir(parents=True, exist_ok=True)
+                lock = _LOCKS[self._key] = FileLock(str(self.settings.chroma_path / ".write.lock"),
+                                                    timeout=WRITE_LOCK_SECONDS)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StoreError(
+                f"Another visapath process has been writing to the {self.where} for over {WRITE_LOCK_SECONDS} s. "
+                "Wait for it to finish; to run several app processes, use a Chroma server (`chroma run`, "
+                "VISAPATH_CHROMA_HOST).") from None
+        try:
+            if lock.lock_counter == 1:
+                self.metadata()  # reload if another process wrote since we last looked
+            yield
+        finally:
+            lock.release()
+
     def _bump(self) -> None:
+        with self.writing():
+            self._bump_locked()
+
+    def _bump_locked(self) -> None:
         meta = self.metadata()
         meta.update(revision=int(meta.get("revision", 0)) + 1, embedding_model=self.model_name, chunker=self.chunker)
-        with self._guard("update the index"):
+        with _CLIENTS_LOCK, self._guard("update the index"):
             self.collection.modify(metadata=meta)
+            self._saw(int(meta["revision"]))
 
     # -- writes -------------------------------------------------------------------------------
     def add(self, chunks: list[Chunk], vectors: np.ndarray,
@@ -146,7 +256,7 @@ class VectorStore:
             return
         extras = [extra or {}] * len(chunks) if extra is None or isinstance(extra, dict) else list(extra)
         metadatas = [{**c.metadata(), **e} for c, e in zip(chunks, extras, strict=True)]
-        with self._guard("write to the index"):
+        with self.writing(), self._guard("write to the index"):
             self.collection.upsert(
                 ids=[c.id for c in chunks], documents=[c.text for c in chunks],
                 embeddings=[v.tolist() for v in vectors], metadatas=metadatas,
@@ -156,7 +266,7 @@ class VectorStore:
     def update_metadata(self, chunks: list[Chunk], extra: dict[str, Any] | None = None) -> None:
         if not chunks:
             return
-        with self._guard("write to the index"):
+        with self.writing(), self._guard("write to the index"):
             self.collection.update(ids=[c.id for c in chunks],
                                    metadatas=[{**c.metadata(), **(extra or {})} for c in chunks])
         self._changed()
@@ -165,7 +275,7 @@ class VectorStore:
         """Remove chunks; with `purge`, also erase their text from the embedded Chroma file."""
         if not ids:
             return
-        with self._guard("delete from the index"):
+        with self.writing(), self._guard("delete from the index"):
             self.collection.delete(ids=ids)
         self._changed()
         if purge and not self.settings.uses_chroma_server:
@@ -175,12 +285,24 @@ class VectorStore:
                 scrub_chroma(self.settings.chroma_path / "chroma.sqlite3", ids)
 
     def reset(self) -> None:
-        """Drop the collection (for --rebuild); it is recreated with the current settings."""
+        """Drop the collection (for --rebuild); it is recreated with the current settings.
+
+        A damaged embedded index can't be opened to drop the collection, so its folder is
+        removed instead; nothing else lives there (postings are re-indexed from their files).
+        """
+        if not self.settings.uses_chroma_server:
+            from visapath.index_health import index_problem
+
+            if self.settings.chroma_path.exists() and index_problem(self.settings.chroma_path):
+                import shutil
+
+                self._reopen()
+                shutil.rmtree(self.settings.chroma_path)
         with self._guard("reset the index"):
             with contextlib.suppress(Exception):
                 self.client.delete_collection(self.settings.collection)
         self._collection = None
-        _ = self.collection
+        self._saw(int((self.collection.metadata or {}).get("revision", 0)))
 
     # -- reads --------------------------------------------------------------------------------
     def count(self) -> int:

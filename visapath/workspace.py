@@ -73,11 +73,13 @@ class PostingWorkspace:
             verdict=str(analysis.get("sponsorship", {}).get("verdict", "not_mentioned")),
             created=datetime.now(timezone.utc).isoformat(timespec="seconds"), chars=len(doc.text),
         )
-        self.indexer.ingest_document(self._indexed(saved, doc.text, doc.pages), extra={"filename": doc.source})
+        self._index(saved, doc.text, doc.pages)
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             _atomic_write(self.root / f"{pid}.txt", doc.text)
-            _atomic_write(self.root / f"{pid}.json", json.dumps({"posting": asdict(saved), "analysis": analysis}, indent=1))
+            # The record is written last: a posting exists once its record does (see `reconcile`).
+            _atomic_write(self.root / f"{pid}.json", json.dumps(
+                {"posting": asdict(saved), "analysis": analysis, "pages": [list(p) for p in doc.pages]}, indent=1))
         except OSError:
             self.indexer.remove_source(saved.source, self.settings.user)
             raise
@@ -88,23 +90,47 @@ class PostingWorkspace:
         return Document(source=saved.source, title=f"Posting: {saved.title}", text=text, kind="posting",
                         owner=self.settings.user, pages=pages or ())
 
-    def reindex(self) -> int:
-        """Index every saved posting again (after the index was rebuilt for a new encoder)."""
-        count = 0
-        for saved in self.list():
-            try:
-                text = (self.root / f"{saved.id}.txt").read_text(encoding="utf-8")
-            except OSError:
+    def _index(self, saved: SavedPosting, text: str, pages: Any = None) -> None:
+        self.indexer.ingest_document(self._indexed(saved, text, pages), extra={"filename": saved.filename})
+
+    def reconcile(self) -> dict[str, int]:
+        """Make the index and the saved files agree again after a crash or a rebuild.
+
+        A posting is saved when its record (`ID.json`) is on disk. Chunks or a text file without
+        a record (a process killed mid-upload) are removed; a record whose chunks are missing
+        (a kill during `ingest --rebuild`) is indexed again from the saved text.
+        """
+        records = {p.id: p for p in self.list()}
+        where = {"$and": [{"owner": self.settings.user}, {"kind": "posting"}]}
+        indexed: dict[str, list[str]] = {}
+        for chunk_id, meta in self.indexer.store.metadatas_where(where):
+            indexed.setdefault(str(meta.get("source", "")), []).append(chunk_id)
+        orphans = [i for source, ids in indexed.items() if source.removeprefix("posting:") not in records for i in ids]
+        self.indexer.store.delete(orphans, purge=True)
+        for stray in self.root.glob("*.txt") if self.root.exists() else []:
+            if stray.stem not in records:
+                stray.unlink(missing_ok=True)
+        for leftover in self.root.glob(".tmp-*") if self.root.exists() else []:
+            leftover.unlink(missing_ok=True)
+        restored = 0
+        for pid, saved in records.items():
+            if saved.source in indexed:
                 continue
-            self.indexer.ingest_document(self._indexed(saved, text), extra={"filename": saved.filename})
-            count += 1
-        return count
+            try:
+                record = json.loads((self.root / f"{pid}.json").read_text(encoding="utf-8"))
+                text = (self.root / f"{pid}.txt").read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                continue  # a damaged record stays listed as is; it can still be deleted
+            pages = tuple(tuple(p) for p in record.get("pages", []))
+            self._index(saved, text, pages)  # type: ignore[arg-type]
+            restored += 1
+        return {"removed_chunks": len(orphans), "restored": restored}
 
     def list(self) -> list[SavedPosting]:
         if not self.root.exists():
             return []
         items = []
-        for path in self.root.glob("*.json"):
+        for path in self.root.glob("[0-9a-f]*.json"):
             try:
                 items.append(SavedPosting(**json.loads(path.read_text(encoding="utf-8"))["posting"]))
             except (OSError, ValueError, KeyError, TypeError):
@@ -154,3 +180,16 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def users_with_postings(settings: Settings) -> list[str]:
+    """Every user who has a postings folder in this data directory (valid names only)."""
+    root = settings.data_dir / "workspace"
+    users = []
+    for folder in sorted(root.iterdir()) if root.exists() else []:
+        try:
+            if (folder / "postings").is_dir() and identifiers.user_name(folder.name) == folder.name:
+                users.append(folder.name)
+        except identifiers.InvalidIdentifier:
+            continue
+    return users

@@ -72,6 +72,10 @@ for (const [width, height] of sizes) {
     const thumbs = page.locator('[data-testid="stChatMessage"]').last().locator('[data-testid="stFeedback"] button, [data-testid*="Feedback"] button');
     r.thumbs = await thumbs.count();
     if (r.thumbs >= 1) { await thumbs.first().click(); await waitIdle(page); }
+    const copy = page.locator('[data-testid="stChatMessage"]').last().locator('button.vp-copy');
+    await copy.click();
+    await page.locator('button.vp-copy', { hasText: 'Copied' }).first().waitFor({ timeout: 5_000 });
+    r.copied = await page.evaluate(() => navigator.clipboard.readText());
     r.url = page.url();
     await page.reload({ waitUntil: 'domcontentloaded' });
     await openApp(page, url);

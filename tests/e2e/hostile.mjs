@@ -64,6 +64,7 @@ try {
     if ((await summary.getAttribute('aria-expanded')) === 'false') { await summary.click(); await waitIdle(page); }
   }
   result.expanders = await page.locator('[data-testid="stExpander"] summary').allInnerTexts();
+  result.posting_text = await page.locator('.vp-posting').allInnerTexts();
   result.table_cells = await page.locator('[data-testid="stTable"] td').allInnerTexts();
   await shot('20-hostile-postings.png');
 

@@ -193,7 +193,8 @@ def run_info(args: argparse.Namespace) -> int:
         state = f"  (superseded by file {f['superseded_by']})" if f["superseded_by"] else ""
         cover = ", ".join(f["quarters"]) or ", ".join(str(y) for y in f["fiscal_years"])
         dates = f"; decisions {f['decision_min']} to {f['decision_max']}" if f["decision_min"] else ""
-        print(f"  [{f['file_id']}] {f['name']} — {f['label']}; {f['kept']:,} rows kept; {cover}{dates}; "
+        cover = f"; {cover}" if cover else ""
+        print(f"  [{f['file_id']}] {f['name']} — {f['label']}; {f['kept']:,} rows kept{cover}{dates}; "
               f"imported {f['imported_at']}{state}")
     return 0
 

@@ -67,7 +67,7 @@ class EmployerData:
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with self._lock:
             self.close()
-            con = connect(self.path)
+            con = connect(self.path, memory_limit=self.settings.employers_memory_limit)
             try:
                 yield con
             finally:

@@ -133,23 +133,22 @@ def show(con: duckdb.DuckDBPyConnection, matcher: Matcher, query: str, filters: 
     where, params = where_clause(con, norms, filters)
     # One scan of the big table; every figure below is computed from this small per-query subset.
     con.execute(f"CREATE OR REPLACE TEMP TABLE _sub AS SELECT * FROM lca WHERE {where}", params)
-    where, params = "TRUE", []
-    out["years"] = _years(con, where, params)
-    out["visa_classes"] = _grouped(con, where, params, "visa_class")
-    out["top_titles"] = _top(con, where, params, "upper(job_title)", 10)
-    out["top_soc"] = [{"soc": r["value"], "title": r["title"], "cases": r["cases"]}
-                      for r in _top(con, where, params, "soc_code", 10, extra="mode(soc_title)")]
-    out["worksite_states"] = _top(con, where, params, "worksite_state", 10)
-    flags = con.execute(f"""SELECT count(*) FILTER (WHERE h1b_dependent), count(*) FILTER (WHERE willful_violator),
-                                   arg_max(h1b_dependent, decision_date), arg_max(willful_violator, decision_date)
-                            FROM _sub WHERE {where}""", params).fetchone()
+    out["years"] = _years(con, "TRUE", [])
+    tops = _tops(con)
+    out["visa_classes"] = tops["visa_class"]
+    out["top_titles"] = tops["title"]
+    out["top_soc"] = [{"soc": r["value"], "title": r["title"], "cases": r["cases"]} for r in tops["soc"]]
+    out["worksite_states"] = tops["state"]
+    flags = con.execute("""SELECT count(*) FILTER (WHERE h1b_dependent), count(*) FILTER (WHERE willful_violator),
+                                  arg_max(h1b_dependent, decision_date), arg_max(willful_violator, decision_date),
+                                  min(decision_date), max(decision_date), count(*)
+                           FROM _sub""").fetchone()
     out["flags"] = {"h1b_dependent_cases": int(flags[0] or 0), "willful_violator_cases": int(flags[1] or 0),
                     "h1b_dependent_latest": flags[2], "willful_violator_latest": flags[3]}
     out["uscis"] = _uscis(con, norms, filters)
-    out["sources"], out["source_files"] = _sources(con, where, params, norms)
-    dates = con.execute(f"SELECT min(decision_date), max(decision_date), count(*) FROM _sub WHERE {where}", params).fetchone()
-    out["decision_dates"] = {"first": str(dates[0]) if dates[0] else None, "last": str(dates[1]) if dates[1] else None}
-    out["lca_cases"] = int(dates[2] or 0)
+    out["sources"], out["source_files"] = _sources(con, norms)
+    out["decision_dates"] = {"first": str(flags[4]) if flags[4] else None, "last": str(flags[5]) if flags[5] else None}
+    out["lca_cases"] = int(flags[6] or 0)
     return out
 
 
@@ -178,18 +177,26 @@ def _years(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> lis
     return out
 
 
-def _grouped(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], col: str) -> list[dict[str, Any]]:
-    rows = con.execute(f"SELECT fiscal_year, COALESCE({col}, '(blank)'), count(*) FROM _sub WHERE {where} "
-                       "GROUP BY 1, 2 ORDER BY 1, 3 DESC", params).fetchall()
-    return [{"fiscal_year": int(fy), "value": v, "cases": int(n)} for fy, v, n in rows]
-
-
-def _top(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], expr: str, limit: int,
-         extra: str | None = None) -> list[dict[str, Any]]:
-    sel = f", {extra}" if extra else ""
-    rows = con.execute(f"SELECT {expr} AS v, count(*) AS n{sel} FROM _sub WHERE {where} AND {expr} IS NOT NULL "
-                       f"GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}", params).fetchall()
-    return [{"value": r[0], "cases": int(r[1]), **({"title": r[2]} if extra else {})} for r in rows]
+def _tops(con: duckdb.DuckDBPyConnection, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """Visa classes per year, and the top titles, SOC codes and worksite states, in one query."""
+    rows = con.execute(f"""
+        SELECT 'visa_class', fiscal_year, COALESCE(visa_class, '(blank)'), count(*), NULL FROM _sub GROUP BY 2, 3
+        UNION ALL SELECT * FROM (SELECT 'title', NULL, upper(job_title) AS v, count(*) AS n, NULL FROM _sub
+                  WHERE job_title IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit})
+        UNION ALL SELECT * FROM (SELECT 'soc', NULL, soc_code AS v, count(*) AS n, mode(soc_title) FROM _sub
+                  WHERE soc_code IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit})
+        UNION ALL SELECT * FROM (SELECT 'state', NULL, worksite_state AS v, count(*) AS n, NULL FROM _sub
+                  WHERE worksite_state IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit})""").fetchall()
+    out: dict[str, list[dict[str, Any]]] = {"visa_class": [], "title": [], "soc": [], "state": []}
+    for kind, fy, value, n, title in rows:
+        if kind == "visa_class":
+            out[kind].append({"fiscal_year": int(fy), "value": value, "cases": int(n)})
+        else:
+            out[kind].append({"value": value, "cases": int(n), **({"title": title} if kind == "soc" else {})})
+    out["visa_class"].sort(key=lambda r: (r["fiscal_year"], -r["cases"]))
+    for kind in ("title", "soc", "state"):
+        out[kind].sort(key=lambda r: (-r["cases"], str(r["value"])))
+    return out
 
 
 def _uscis(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -> list[dict[str, Any]]:
@@ -214,14 +221,11 @@ def _uscis(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -> list
     return out
 
 
-def _sources(con: duckdb.DuckDBPyConnection, where: str, params: list[Any], norms: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
-    ids = [r[0] for r in con.execute(f"SELECT DISTINCT file_id FROM _sub WHERE {where}", params).fetchall()]
-    ids += [r[0] for r in con.execute("SELECT DISTINCT file_id FROM uscis WHERE employer_norm IN (SELECT unnest(?))",
-                                      [norms]).fetchall()]
-    if not ids:
-        return [], []
-    rows = con.execute("SELECT file_id, name, format, decision_min, decision_max, fiscal_years, imported_at FROM files "
-                       "WHERE file_id IN (SELECT unnest(?)) ORDER BY file_id", [ids]).fetchall()
+def _sources(con: duckdb.DuckDBPyConnection, norms: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+    rows = con.execute("""SELECT file_id, name, format, decision_min, decision_max, fiscal_years, imported_at FROM files
+                          WHERE file_id IN (SELECT file_id FROM _sub UNION
+                                            SELECT file_id FROM uscis WHERE employer_norm IN (SELECT unnest(?)))
+                          ORDER BY file_id""", [norms]).fetchall()
     names = [r[1] for r in rows]
     files = [{"file": r[1], "kind": FORMAT_LABELS.get(r[2], r[2]), "decisions": [str(r[3]) if r[3] else None, str(r[4]) if r[4] else None],
               "fiscal_years": json.loads(r[5] or "[]"), "imported_at": str(r[6])[:19]} for r in rows]

@@ -109,14 +109,14 @@ def answer_html(answer: str, anchor: str = "") -> str:
     out: list[str] = []
     pos = 0
     for match in _NUMBER.finditer(answer):
-        out.append(html.escape(answer[pos:match.start()]))
+        out.append(_html(answer[pos:match.start()]))
         n = int(match.group(1))
         if anchor:
             out.append(f'<a class="vp-ref" href="#{card_id(anchor, n)}" title="Open source {n}">{n}</a>')
         else:
             out.append(f'<span class="vp-ref">{n}</span>')
         pos = match.end()
-    out.append(html.escape(answer[pos:]))
+    out.append(_html(answer[pos:]))
     return _lines("".join(out))
 
 
@@ -147,7 +147,7 @@ def citation_from_json(data: Mapping[str, Any]) -> Citation:
     return Citation(n=int(data.get("n") or 0), source=source, title=str(data.get("title") or ""),
                     section=data.get("section") or None, page=int(page) if page is not None else None,
                     quote=str(data.get("quote") or ""), score=float(data.get("score") or 0.0),
-                    kind="posting" if source.startswith("posting:") else "guidance")
+                    kind=str(data.get("kind") or ("posting" if source.startswith("posting:") else "guidance")))
 
 
 def answer_from_record(text: str, record: Mapping[str, Any] | None) -> Answer:
@@ -191,6 +191,8 @@ def score_label(score: float) -> str:
 def source_kind_label(kind: str, source: str) -> str:
     if kind == "posting" or source.startswith("posting:"):
         return "Your saved posting"
+    if kind == "data":
+        return f"Public filing data · {source}" if source else "Public filing data"
     return f"Guidance · {source}" if source else "Guidance"
 
 
@@ -263,11 +265,11 @@ def mark_html(text: str, marks: Iterable[Mark]) -> str:
         start, end = max(mark.start, 0), min(mark.end, len(text))
         if start < pos or start >= end:
             continue
-        out.append(html.escape(text[pos:start]))
-        title = f' title="{html.escape(mark.title)}"' if mark.title else ""
-        out.append(f'<mark class="{html.escape(mark.css)}"{title}>{_bold_inside(text, start, end, mark.bold)}</mark>')
+        out.append(_html(text[pos:start]))
+        title = f' title="{_html(mark.title)}"' if mark.title else ""
+        out.append(f'<mark class="{_html(mark.css)}"{title}>{_bold_inside(text, start, end, mark.bold)}</mark>')
         pos = end
-    out.append(html.escape(text[pos:]))
+    out.append(_html(text[pos:]))
     return "".join(out)
 
 
@@ -278,10 +280,10 @@ def _bold_inside(text: str, start: int, end: int, bold: Sequence[tuple[int, int]
         b_start, b_end = max(b_start, pos), min(b_end, end)
         if b_start >= b_end:
             continue
-        parts.append(html.escape(text[pos:b_start]))
-        parts.append(f"<b>{html.escape(text[b_start:b_end])}</b>")
+        parts.append(_html(text[pos:b_start]))
+        parts.append(f"<b>{_html(text[b_start:b_end])}</b>")
         pos = b_end
-    parts.append(html.escape(text[pos:end]))
+    parts.append(_html(text[pos:end]))
     return "".join(parts)
 
 
@@ -456,7 +458,12 @@ def conversation_label(title: str | None, limit: int = 38) -> str:
 
 def escape(text: str) -> str:
     """HTML-escape user or document text before it goes into markup."""
-    return html.escape(str(text))
+    return _html(str(text))
+
+
+def _html(text: str) -> str:
+    """`html.escape`, and `:material/` broken up: Streamlit turns it into an icon even inside HTML."""
+    return html.escape(text).replace(":material/", "&#58;material/")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]#!|~<>&:@$]|^[-+]|(?<=^\d)\.|(?<=^\d\d)\.")
@@ -653,8 +660,10 @@ def timeline_event_html(event: Any, n: int | None) -> str:
             f'<span class="vp-tl-what"><b>{escape(event.label)}</b> · {escape(event.note)}{chip}</span></div>')
 
 
-def note_html(text: str, refs: Sequence[int]) -> str:
-    chips = "".join(f'<span class="vp-ref">{int(n)}</span>' for n in refs)
+def note_html(text: str, refs: Sequence[int], anchor: str = "") -> str:
+    """A posting note for the user's status, with chips to its guidance cards (links with `anchor`)."""
+    chips = "".join(f'<a class="vp-ref" href="#{card_id(anchor, n)}" title="Open source {int(n)}">{int(n)}</a>'
+                    if anchor else f'<span class="vp-ref">{int(n)}</span>' for n in refs)
     return f'<div class="vp-note">{escape(text)} {chips}</div>'
 
 

@@ -162,10 +162,12 @@ def posting_card(a: Assistant, saved: SavedPosting, status: str | None, state: P
     elif not explanation.notes:
         st.caption(f"No specific notes for {STATUSES.get(status, status)} on this posting. "
                    f"{style.gloss}")
+    anchor = f"posting-{saved.id}"
     for note in explanation.notes:
-        st.markdown(markup.note_html(note.text, [c.n for c in note.citations]), unsafe_allow_html=True)
+        st.markdown(markup.note_html(note.text, [c.n for c in note.citations], anchor), unsafe_allow_html=True)
         for c in note.citations:
-            st.markdown(markup.source_card_html(c, [], references=a.references(c.source)), unsafe_allow_html=True)
+            st.markdown(markup.source_card_html(c, [], references=a.references(c.source), anchor=anchor),
+                        unsafe_allow_html=True)
     with st.popover("Delete posting", icon=":material/delete:"):
         st.write("Remove this posting from your workspace and from chat search?")
         if st.button("Delete", type="primary", key=f"delete-{saved.id}"):

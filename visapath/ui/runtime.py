@@ -70,12 +70,13 @@ def serving_others(settings: Settings) -> bool:
     """Whether other machines can reach this server, so every visitor must sign in.
 
     `VISAPATH_SERVE_ADDRESS` is the explicit switch; a `--server.address` that is not loopback
-    (passed to `streamlit run` directly) counts too, so a bare bind never serves data unguarded.
+    (passed to `streamlit run` directly) counts too, and so does no address at all (Streamlit then
+    listens on every interface, e.g. when started outside the project folder without its config),
+    so a bare bind never serves data unguarded.
     """
     if settings.serve_address and not is_loopback(settings.serve_address):
         return True
-    address = st.get_option("server.address")
-    return bool(address) and not is_loopback(str(address))
+    return not is_loopback(st.get_option("server.address"))
 
 
 def identity_key(issuer: str, subject: str) -> str:
