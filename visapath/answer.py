@@ -8,42 +8,58 @@ relevance floor, or for requests outside job search and work visas, it declines.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from visapath.compose import (PartAnswer, Piece, about_other_class, citations_for, heading_texts, lead_units, rank,
+                              uncovered_codes)
+from visapath.compose import render as compose_render
 from visapath.config import Settings
 from visapath.embeddings import Embedder
 from visapath.models import Answer, Citation, Hit
+from visapath.profile import Profile
 from visapath.prompts import render
+from visapath.question import Analysis, Part, analyze
 from visapath.retrieval import Retriever, Scope
-from visapath.text import Span, split_sentences, tokenize
-
-MIN_SENTENCE_CHARS = 25
-REDUNDANCY = 0.8  # cosine above which two sentences say the same thing
+from visapath.text import codes, tokenize
 
 
-@dataclass
-class Candidate:
-    hit: Hit
-    span: Span
-    score: float
-    vector: np.ndarray
+@lru_cache(maxsize=4)
+def composition_data(prompts_dir: Path) -> dict:
+    return yaml.safe_load((prompts_dir / "answer" / "grounded" / "composition.yaml").read_text(encoding="utf-8"))
+
+
+def status_topics(settings: Settings, status: str | None) -> frozenset[str]:
+    return frozenset(composition_data(settings.prompts_dir).get("status_topics", {}).get(status or "", ()))
+
+
+def render_text(settings: Settings, name: str, **values) -> str:
+    return render(f"answer/grounded/{name}.txt", root=settings.prompts_dir, **values)
 
 
 class TopicGate:
     """Is a request about work visas / the job search? Nearest examples from knowledge/ data."""
 
-    def __init__(self, embedder: Embedder, path: Path) -> None:
+    def __init__(self, embedder: Embedder, path: Path, margin: float = 0.0, override: float = 1.0) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.embedder = embedder
         self.inside = embedder.embed(list(data["in_scope"]))
         self.outside = embedder.embed(list(data["out_of_scope"]))
+        self.margin = margin
+        self.override = override
 
-    def off_topic(self, query_vector: np.ndarray) -> bool:
-        return float(np.max(self.outside @ query_vector)) > float(np.max(self.inside @ query_vector))
+    def closeness(self, query_vector: np.ndarray) -> float:
+        """How much nearer the request is to an out-of-scope example than to any in-scope one."""
+        return float(np.max(self.outside @ query_vector)) - float(np.max(self.inside @ query_vector))
+
+    def off_topic(self, query_vector: np.ndarray, best_hit: float = 0.0) -> bool:
+        """Out of scope, unless a passage matches so strongly that the guidance plainly covers it."""
+        return self.closeness(query_vector) > self.margin and best_hit < self.override
 
 
 class SentenceCache:
@@ -69,22 +85,49 @@ class SentenceCache:
 
 
 class GroundedAnswerer:
-    def __init__(self, settings: Settings, retriever: Retriever) -> None:
+    """Analyse the question, retrieve for each of its parts, and quote the sections that answer."""
+
+    def __init__(self, settings: Settings, retriever: Retriever,
+                 profile: Callable[[], Profile | None] | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.embedder = retriever.embedder
         self.sentences = SentenceCache(self.embedder)
-        self.gate = TopicGate(self.embedder, settings.topic_scope_path)
+        self.gate = TopicGate(self.embedder, settings.topic_scope_path, settings.topic_gate_margin,
+                              settings.topic_gate_override)
+        self.profile = profile or (lambda: None)
 
     def retrieve(self, query: str, scope: Scope) -> list[Hit]:
-        return self.retriever.search(query, k=self.settings.top_k, scope=scope)
+        return self.retriever.search(query, k=max(self.settings.top_k, self.settings.answer_candidates), scope=scope)
 
     def answer(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Answer:
-        hits = self.retrieve(query, scope) if hits is None else hits
-        passing = self.passing(hits)
-        if not passing:
-            return self.decline(query, scope, hits)
-        return self.compose(query, passing)
+        plan = self.plan(query, scope, hits)
+        if plan.declined:
+            return self.decline(query, scope, plan.retrieved, off_topic=plan.off_topic)
+        return self.compose_plan(plan)
+
+    def plan(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Plan:
+        """Parts of the question with the passing passages of each, or the reason to decline."""
+        analysis = analyze(query)
+        per_part: list[list[Hit]] = []
+        retrieved: list[Hit] = []
+        for i, part in enumerate(analysis.parts):
+            found = hits if (hits is not None and i == 0 and not analysis.compound) else self.retrieve(part.query, scope)
+            retrieved.extend(found)
+            per_part.append(self.passing(found))
+        best = max((h.score for h in retrieved), default=0.0)
+        off_topic = self.gate.off_topic(self.embedder.embed_one(query), best)
+        nearest = False
+        if not off_topic and not any(per_part):
+            # Nothing clears the floor, but the request is in scope and a passage comes close:
+            # say so, and give the nearest covered guidance labelled as such.
+            near = sorted((h for h in retrieved if h.score >= self.settings.answer_nearest_floor), key=lambda h: -h.score)
+            if near:
+                analysis = Analysis(analysis.text, analysis.parts[:1], analysis.background, analysis.codes,
+                                    analysis.about_postings)
+                per_part, nearest = [near[:1]], True
+        declined = off_topic or not any(per_part)
+        return Plan(analysis, per_part, retrieved, declined, off_topic, nearest)
 
     def passing(self, hits: list[Hit]) -> list[Hit]:
         """Hits above the floor, and not far below the best one (weak tails add noise)."""
@@ -94,68 +137,88 @@ class GroundedAnswerer:
         best = max(h.score for h in good)
         return [h for h in good if h.score >= best - 0.2]
 
-    def decline(self, query: str, scope: Scope, hits: list[Hit]) -> Answer:
-        off_topic = self.gate.off_topic(self.embedder.embed_one(query))
+    def decline(self, query: str, scope: Scope, hits: list[Hit], off_topic: bool | None = None) -> Answer:
+        if off_topic is None:
+            off_topic = self.gate.off_topic(self.embedder.embed_one(query), 0.0)
         name = "messages/decline_off_topic.txt" if off_topic else "messages/decline_no_sources.txt"
         text = render(name, root=self.settings.prompts_dir, has_postings="posting" in scope.kinds)
         return Answer(answer=text, declined=True, citations=[], query=query, context=[h.chunk.text for h in hits])
 
     def compose(self, query: str, hits: list[Hit]) -> Answer:
-        chosen = self.select(query, hits)
-        numbers: dict[str, int] = {}
-        parts: list[str] = []
-        for cand in chosen:
-            n = numbers.setdefault(cand.hit.chunk.id, len(numbers) + 1)
-            parts.append(f"{cand.span.text} [{n}]")
-        citations = [to_citation(h, numbers[h.chunk.id]) for h in hits if h.chunk.id in numbers]
-        citations.sort(key=lambda c: c.n)
-        return Answer(answer=" ".join(parts), declined=False, citations=citations, query=query,
-                      context=[h.chunk.text for h in hits])
+        """An answer from already-passing hits, the question taken as one ask."""
+        analysis = analyze(query)
+        single = Analysis(analysis.text, (Part(analysis.parts[0].text, query, analysis.parts[0].kind),),
+                          analysis.background, analysis.codes, analysis.about_postings)
+        return self.compose_plan(Plan(single, [hits], hits, False, False))
 
-    def select(self, query: str, hits: list[Hit]) -> list[Candidate]:
-        """Best sentences by similarity, query coverage, passage relevance and position; no repeats."""
-        query_vector = self.embedder.embed_one(query)
-        query_tokens = set(tokenize(query))
-        raw = [(hit, span) for hit in hits for span in split_sentences(hit.chunk.text)
-               if len(span.text) >= MIN_SENTENCE_CHARS and not span.text.endswith(":")]
-        if not raw:
-            raw = [(hit, Span(0, len(hit.chunk.text), hit.chunk.text)) for hit in hits[:1]]
-        priors = [0.2 * _overlap(query_tokens, span.text) + 0.25 * hit.score + (0.04 if span.start == 0 else 0.0)
-                  for hit, span in raw]
-        keep = self._within_budget([span.text for _, span in raw], priors)
-        raw, priors = [raw[i] for i in keep], [priors[i] for i in keep]
-        vectors = self.sentences.vectors([span.text for _, span in raw])
-        cands = [Candidate(hit, span, 0.55 * float(vec @ query_vector) + prior, vec)
-                 for (hit, span), prior, vec in zip(raw, priors, vectors)]
-        cands.sort(key=lambda c: -c.score)
-        best = cands[0].score
-        picked: list[Candidate] = []
-        for cand in cands:
-            if len(picked) >= self.settings.answer_max_sentences or cand.score < 0.72 * best:
-                break
-            if any(float(cand.vector @ p.vector) > REDUNDANCY for p in picked):
+    def compose_plan(self, plan: Plan) -> Answer:
+        status_topics = self._profile_topics()
+        answers: list[PartAnswer] = []
+        used: set[str] = set()
+        compound = plan.analysis.compound
+        for part, hits in zip(plan.analysis.parts, plan.per_part):
+            if not hits:
+                answers.append(PartAnswer(part, gap=render_text(self.settings, "not_covered_part", ask=part.text)))
                 continue
-            picked.append(cand)
-        # Passages in retrieval order (the top passage answers the question more often than the
-        # passage of the single best sentence: 0.75 vs 0.70 on the dev set), sentences in reading order.
-        rank = {h.chunk.id: i for i, h in enumerate(hits)}
-        picked.sort(key=lambda c: (rank[c.hit.chunk.id], c.span.start))
-        return picked
+            answers.append(self.answer_part(part, hits, plan.analysis, status_topics, used, compound, plan.nearest))
+        text, numbers = compose_render(answers)
+        all_hits = [h for hits in plan.per_part for h in hits]
+        citations = citations_for(numbers, all_hits, to_citation)
+        return Answer(answer=text, declined=False, citations=citations, query=plan.analysis.text,
+                      context=list(dict.fromkeys(h.chunk.text for h in all_hits)))
 
-    def _within_budget(self, texts: list[str], priors: list[float]) -> list[int]:
-        """Indices of the sentences worth embedding: those with the best lexical/passage prior,
-        up to the budget. Embedding is the answer's main cost (~8 ms a sentence), and a sentence
-        that neither shares words with the question nor sits in a strong passage rarely wins on
-        meaning alone. The cut ignores the cache, so a question always gets the same answer."""
-        best: dict[str, float] = {}
-        for text, prior in zip(texts, priors):
-            best[text] = max(prior, best.get(text, prior))
-        chosen = set(sorted(best, key=lambda t: -best[t])[:self.settings.answer_sentence_budget])
-        return [i for i, text in enumerate(texts) if text in chosen]
+    def answer_part(self, part: Part, hits: list[Hit], analysis: Analysis, status_topics: frozenset[str],
+                    used: set[str], compound: bool, nearest: bool = False) -> PartAnswer:
+        asked = codes(part.text) or (set(analysis.codes) if not compound else set())
+        ranked = rank(hits, self.heading_scores(part.text, hits), asked, part.text, status_topics)
+        fresh = [s for s in ranked if s.hit.chunk.id not in used] or ranked
+        primary = fresh[0]
+        gap = ""
+        missing = uncovered_codes(asked, hits)
+        if missing:
+            gap = render_text(self.settings, "not_covered_subject", subject=", ".join(m.upper() for m in missing))
+        elif nearest:
+            gap = render_text(self.settings, "not_covered_nearest")
+        limit = self.settings.answer_part_units if (compound or gap) else self.settings.answer_primary_units
+        pieces = [Piece(primary.hit, u) for u in lead_units(primary.hit, limit)]
+        used.add(primary.hit.chunk.id)
+        extra = 0 if gap else (1 if compound else self.settings.answer_max_sections - 1)
+        for other in fresh[1:]:
+            if extra <= 0:
+                break
+            if other.score < primary.score - self.settings.answer_section_margin or about_other_class(asked, other.hit):
+                continue
+            if other.hit.chunk.id in used:
+                continue
+            pieces += [Piece(other.hit, u) for u in lead_units(other.hit, 1)]
+            used.add(other.hit.chunk.id)
+            extra -= 1
+        return PartAnswer(part, pieces, gap)
+
+    def heading_scores(self, ask: str, hits: list[Hit]) -> dict[str, float]:
+        """Best cosine between the ask and each passage's heading or question variants (cached)."""
+        texts = {h.chunk.id: heading_texts(h) for h in hits}
+        flat = list(dict.fromkeys(t for ts in texts.values() for t in ts))
+        if not flat:
+            return {}
+        vectors = dict(zip(flat, self.sentences.vectors(flat)))
+        ask_vector = self.embedder.embed_one(ask)
+        return {cid: max((float(vectors[t] @ ask_vector) for t in ts), default=0.0) for cid, ts in texts.items()}
+
+    def _profile_topics(self) -> frozenset[str]:
+        profile = self.profile()
+        status = getattr(profile, "status", None) if profile is not None else None
+        return status_topics(self.settings, status)
 
 
-def _overlap(query_tokens: set[str], sentence: str) -> float:
-    return len(query_tokens & set(tokenize(sentence))) / max(len(query_tokens), 1)
+@dataclass
+class Plan:
+    analysis: Analysis
+    per_part: list[list[Hit]]  # passing hits of each part, in part order
+    retrieved: list[Hit]
+    declined: bool
+    off_topic: bool
+    nearest: bool = False  # no passage clears the floor: the nearest ones, labelled as such
 
 
 def to_citation(hit: Hit, n: int) -> Citation:

@@ -71,7 +71,16 @@ class Settings(BaseSettings):
 
     # Grounded answer shape.
     answer_max_sentences: int = 4
-    answer_sentence_budget: int = 8  # sentences scored by meaning per question (~8 ms each to embed)
+    # Composition (visapath.compose): candidates per ask, units quoted from the best section (one ask /
+    # each ask of a compound question), further sections within a margin of the best, the topic gate.
+    answer_candidates: int = 6
+    answer_primary_units: int = 4
+    answer_part_units: int = 2
+    answer_max_sections: int = 3
+    answer_section_margin: float = 0.2
+    answer_nearest_floor: float = 0.28  # below the floor but above this: "not covered; nearest covered guidance"
+    topic_gate_margin: float = 0.03  # off-topic when nearer an out-of-scope example by more than this
+    topic_gate_override: float = 0.55  # ...unless a passage is at least this relevant
 
     # Generative backends (none = grounded answerer only).
     llm_backend: LLMBackend = "none"

@@ -22,6 +22,9 @@ from visapath.prompts import render
 from visapath.retrieval import COSINE_WEIGHT, Retriever, Scope
 from visapath.text import tokenize
 
+if TYPE_CHECKING:  # langchain is imported only when a chat model rewrites the follow-up
+    from langchain_core.language_models import BaseChatModel
+
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
@@ -101,6 +104,8 @@ def rule_rewrite(question: str, previous_queries: list[str]) -> Rewrite:
 def model_rewrite(model: BaseChatModel, question: str, previous_questions: list[str],
                   prompts_dir=None) -> Rewrite | None:
     """Ask the chat model for a standalone query; None when it fails or answers off-format."""
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     from langchain_core.messages import HumanMessage, SystemMessage
 
     messages = [

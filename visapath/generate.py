@@ -224,8 +224,9 @@ class Responder:
         if self.generator is not None:
             yield from self.generator.stream(query, scope, hits)
             return
-        passing = self.grounded.passing(hits)
-        answer = grounded_answer(self.grounded, query, passing) if passing else self.grounded.decline(query, scope, hits)
+        answer = self.grounded.answer(query, scope, hits)
+        if not answer.declined:
+            answer = replace(answer, backend="grounded", citation_precision=1.0)
         yield StreamEvent("delta", answer.answer)
         yield StreamEvent("final", answer=answer)
 

@@ -66,7 +66,7 @@ class Assistant:
 
     @cached_property
     def grounded(self) -> GroundedAnswerer:
-        return GroundedAnswerer(self.settings, self.retriever)
+        return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile)
 
     @cached_property
     def postings(self) -> PostingWorkspace:
@@ -82,6 +82,15 @@ class Assistant:
     def profile(self) -> "Profile":
         """The saved profile (empty if none); a damaged file raises ProfileError."""
         return self.profiles.load()
+
+    def chat_profile(self) -> "Profile | None":
+        """The profile that shapes chat answers; a damaged profile file just leaves them generic."""
+        from visapath.profile import ProfileError
+
+        try:
+            return self.profile
+        except ProfileError:
+            return None
 
     # -- knowledge index ------------------------------------------------------------------------
     def ensure_index(self, progress: bool = False) -> IngestReport:
@@ -359,6 +368,7 @@ class Assistant:
             "guidance_documents": len(docs),
             "guidance_chunks": len(guidance),
             "embedding_model": s.embedding_model,
+            "embedding_backend": s.embedding_backend + ("+int8" if s.embedding_quantize == "int8" else ""),
             "index_embedding_model": meta.get("embedding_model"),
             "chunker": meta.get("chunker"),
             "revision": meta.get("revision"),

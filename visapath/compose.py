@@ -1,0 +1,133 @@
+"""Composition: which passages answer each part of a question, and how the answer reads.
+
+The guidance is written as sections that each answer one question, first sentence first. So
+the best answer to an ask is usually the section whose heading (or one of its question
+variants) is that ask, quoted whole: its first sentence answers, the rest keeps the conditions.
+Other sections that score nearly as well add their opening unit, cited separately. A section
+about another visa class or form than the one asked is left out unless nothing else answers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from visapath.models import Citation, Hit
+from visapath.question import Part
+from visapath.text import codes, same_class_family
+from visapath.units import Unit, units
+
+HEADING_WEIGHT = 0.35  # how much a heading/variant match adds to a passage's relevance
+RANK_WEIGHT = 0.02  # a nudge for retrieval order (hybrid rank carries BM25 evidence)
+OTHER_CLASS_PENALTY = 0.1
+PROFILE_BOOST = 0.03  # a section on the user's own status, when the ask names no class
+APPLY_PENALTY = 0.06  # "how do I apply for X" when the user already holds X and did not ask that
+DEFINITION_PENALTY = 0.06  # a "What is X?" section when the ask is not for a definition
+_DEFINITION = re.compile(r"^\s*(?:what (?:is|are)|what does .+ mean)\b", re.I)
+_ASKS_DEFINITION = re.compile(r"^\s*(?:(?:and|so|but)\s+)?(?:what (?:is|are|does)|what's|explain|define|tell me about)\b|"
+                              r"\bwhat (?:is|are|does) (?:an? |the )?[\w-]+(?: [\w-]+)?(?: mean)?\??$", re.I)
+_ASKS_APPLY = re.compile(r"\b(?:apply|application|qualif\w*|eligib\w*|get (?:an? )?|obtain)\b", re.I)
+_HOW_TO_GET = re.compile(r"\b(?:apply|qualif\w*|eligib\w*|who can get|what is|what are)\b", re.I)
+
+
+@dataclass
+class Scored:
+    hit: Hit
+    score: float
+    heading: float  # best cosine of the ask with the section heading or a question variant
+
+
+@dataclass
+class Piece:
+    """A quoted unit and the passage it cites; `label` is our own lead-in (a posting's name)."""
+
+    hit: Hit
+    unit: Unit
+    label: str = ""
+
+
+@dataclass
+class PartAnswer:
+    part: Part
+    pieces: list[Piece] = field(default_factory=list)
+    gap: str = ""  # what the sources do not cover, said before the nearest covered facts
+
+
+def heading_texts(hit: Hit) -> list[str]:
+    """The ways the section's question is put: its own heading, then its question variants."""
+    chunk = hit.chunk
+    head = (chunk.section or "").split(" > ")[-1].strip()
+    return [t for t in (head, *getattr(chunk, "asks", ())) if t]
+
+
+def subject_codes(hit: Hit) -> set[str]:
+    return codes(f"{hit.chunk.title} {hit.chunk.section or ''}")
+
+
+def about_other_class(asked: set[str], hit: Hit) -> bool:
+    """The ask names classes/forms and the section's title and headings name only others."""
+    subject = subject_codes(hit)
+    return bool(asked and subject) and not any(same_class_family(a, s) for a in asked for s in subject)
+
+
+def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask: str,
+         profile_topics: frozenset[str] = frozenset()) -> list[Scored]:
+    """Passages in the order they answer the ask: relevance, heading match, retrieval rank, and
+    the user's status (a nudge toward their own topic; away from applying for what they hold)."""
+    out = []
+    for i, hit in enumerate(hits):
+        head = heading_scores.get(hit.chunk.id, 0.0)
+        score = hit.score + HEADING_WEIGHT * max(head, 0.0) + RANK_WEIGHT / (i + 1)
+        if about_other_class(asked, hit):
+            score -= OTHER_CLASS_PENALTY
+        if _DEFINITION.match(heading_texts(hit)[0] if heading_texts(hit) else "") and not _ASKS_DEFINITION.search(ask):
+            score -= DEFINITION_PENALTY
+        if profile_topics and hit.chunk.topic in profile_topics:
+            if not asked:
+                score += PROFILE_BOOST
+            if _HOW_TO_GET.search(hit.chunk.section or "") and not _ASKS_APPLY.search(ask):
+                score -= APPLY_PENALTY
+        out.append(Scored(hit, score, head))
+    # A section on the class asked about comes before any section on another class.
+    out.sort(key=lambda s: (about_other_class(asked, s.hit), -s.score))
+    return out
+
+
+def lead_units(hit: Hit, limit: int) -> list[Unit]:
+    """The first `limit` units of a passage (the answer, then its conditions). A unit with text
+    addressed to an AI model (a planted instruction in a posting) is never quoted."""
+    from visapath.verify import is_instruction  # verify builds on answer's sentence cache
+
+    return [u for u in units(hit.chunk.text) if not any(is_instruction(s) for s in u.sentences)][:limit]
+
+
+def uncovered_codes(asked: set[str], hits: list[Hit]) -> list[str]:
+    """Classes and forms the ask names that no passage mentions: the sources don't cover them."""
+    text = " ".join(f"{h.chunk.title} {h.chunk.section or ''} {h.chunk.text}" for h in hits)
+    present = codes(text)
+    return sorted(c for c in asked if not any(same_class_family(c, p) for p in present))
+
+
+def render(parts: list[PartAnswer], notes: list[str] = ()) -> tuple[str, dict[str, int]]:
+    """Answer text with a `[n]` after every quoted sentence (after a list as a whole), parts in
+    order and separated by a blank line; returns the text and the citation number of each chunk."""
+    numbers: dict[str, int] = {}
+    blocks: list[str] = []
+    for answer in parts:
+        pieces: list[str] = [answer.gap] if answer.gap else []
+        for piece in answer.pieces:
+            n = numbers.setdefault(piece.hit.chunk.id, len(numbers) + 1)
+            body = (f"{piece.unit.text} [{n}]" if piece.unit.is_list
+                    else " ".join(f"{s} [{n}]" for s in piece.unit.sentences))
+            pieces.append(f"{piece.label} {body}" if piece.label else body)
+        if pieces:
+            blocks.append(" ".join(pieces))
+    blocks.extend(notes)
+    return "\n\n".join(blocks), numbers
+
+
+def citations_for(numbers: dict[str, int], hits: list[Hit], to_citation) -> list[Citation]:
+    by_id: dict[str, Hit] = {}
+    for hit in hits:
+        by_id.setdefault(hit.chunk.id, hit)
+    return sorted((to_citation(by_id[cid], n) for cid, n in numbers.items() if cid in by_id), key=lambda c: c.n)
