@@ -368,6 +368,7 @@ class Assistant:
             "guidance_documents": len(docs),
             "guidance_chunks": len(guidance),
             "embedding_model": s.embedding_model,
+            "embedding_backend": s.embedding_backend + ("+int8" if s.embedding_quantize == "int8" else ""),
             "index_embedding_model": meta.get("embedding_model"),
             "chunker": meta.get("chunker"),
             "revision": meta.get("revision"),
