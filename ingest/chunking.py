@@ -112,10 +112,10 @@ def page_for(doc: Document, offset: int) -> int | None:
     return doc.pages[index][0]
 
 
-def embedding_text(chunk: Chunk) -> str:
+def embedding_text(chunk: Chunk, with_asks: bool = True) -> str:
     """What is embedded and BM25-indexed: the passage with its title, heading path and the ways people
     ask the section's question as context. The variants come before the passage because a long
     passage's tail is what the encoder's length limit cuts, and the variants carry the askers' words
     (BM25 sees all of it); the quoted text stays `chunk.text`."""
     context = " > ".join(p for p in (chunk.title, chunk.section) if p)
-    return "\n".join(p for p in (context, *chunk.asks, chunk.text) if p)
+    return "\n".join(p for p in (context, *(chunk.asks if with_asks else ()), chunk.text) if p)

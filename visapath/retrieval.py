@@ -72,7 +72,9 @@ class _LexicalIndex:
                 df[token] = df.get(token, 0) + 1
         self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.token_sets = [set(tokens) for tokens in docs]
+        # Coverage, which the refusal floor reads, is measured on what a citation can quote (heading
+        # path and passage), not on the question variants that help rank it.
+        self.token_sets = [set(tokenize(embedding_text(c, with_asks=False))) for c in chunks]
         self.subject_codes = [codes(f"{c.title} {c.section or ''}") for c in chunks]
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
