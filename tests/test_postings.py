@@ -190,7 +190,7 @@ def test_refusing_one_named_visa_next_to_an_offer_is_a_condition() -> None:
 def test_jurisdiction_is_read_from_the_cue_clause() -> None:
     a = posting("Hiring in the US and Canada; visa support for Canada only.")
     assert [e.jurisdiction for e in a.sponsorship.evidence] == ["CA"]
-    assert a.sponsorship.verdict == "not_mentioned"
+    assert a.sponsorship.verdict == "sponsors" and a.sponsorship.jurisdictions == ["CA"]  # only another country speaks
 
 
 def test_hedged_offer_has_lower_confidence() -> None:
@@ -213,7 +213,7 @@ def test_cue_span_is_inside_the_sentence_and_explains_the_label() -> None:
 
 def test_contradiction_is_flagged_not_hidden() -> None:
     a = posting("ML Engineer", "We sponsor H-1B visas.", "Candidates must not require sponsorship now or in the future.")
-    assert a.sponsorship.verdict == "no_sponsorship"
+    assert a.sponsorship.verdict == "sponsors"  # the shared scheme: an offer beside a refusal is an offer with a condition
     assert a.sponsorship.contradiction
     assert any(f.kind == "contradiction" for f in a.flags)
     assert {e.label for e in a.sponsorship.evidence} == {"sponsors", "no_sponsorship"}
@@ -227,9 +227,9 @@ def test_citizenship_beats_offer_and_is_a_contradiction() -> None:
     assert a.sponsorship.contradiction
 
 
-def test_uk_statement_is_listed_with_jurisdiction_but_does_not_drive_us_verdict() -> None:
+def test_uk_only_statement_keeps_its_label_with_the_country() -> None:
     a = analyze_posting((DATA / "08.txt").read_text())
-    assert a.sponsorship.verdict == "not_mentioned"
+    assert a.sponsorship.verdict == "sponsors"
     assert a.sponsorship.jurisdictions == ["UK"]
     (ev,) = a.sponsorship.evidence
     assert ev.label == "sponsors" and ev.jurisdiction == "UK"
@@ -242,14 +242,14 @@ def test_uk_statement_is_listed_with_jurisdiction_but_does_not_drive_us_verdict(
 def test_canadian_posting_location_lends_its_jurisdiction() -> None:
     a = posting("Backend Developer", "Location: Toronto, Canada", "We sponsor work permits.")
     assert a.sponsorship.evidence[0].jurisdiction == "CA"
-    assert a.sponsorship.verdict == "not_mentioned"
+    assert a.sponsorship.verdict == "sponsors" and a.sponsorship.jurisdictions == ["CA"]
 
 
 def test_priority_rule() -> None:
     assert combine_labels([]) == ("not_mentioned", False)
     assert combine_labels([("authorization_ambiguous", False, False), ("sponsors", False, False)]) == ("sponsors", False)
     assert combine_labels([("authorization_ambiguous", False, False), ("no_sponsorship", False, False)]) == ("no_sponsorship", False)
-    assert combine_labels([("sponsors", False, False), ("no_sponsorship", False, False)]) == ("no_sponsorship", True)
+    assert combine_labels([("sponsors", False, False), ("no_sponsorship", False, False)]) == ("sponsors", True)
     assert combine_labels([("no_sponsorship", False, False), ("citizenship_or_clearance", False, False)])[0] == "citizenship_or_clearance"
 
 

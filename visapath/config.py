@@ -104,9 +104,10 @@ class Settings(BaseSettings):
     user: str = "local"
 
     # Posting reader: the learned sentence classifier beside the rules (weights are a data file).
-    posting_classifier: bool = False  # off until the combination beats the rules on every check; see README
+    posting_classifier: bool = True
     posting_classifier_file: Path | None = Field(default=None, description="Weights (.npz); default: next to the lexicon.")
     eval_dir: Path = Field(default=PROJECT_ROOT.parent / "shared" / "eval", description="Labelled evaluation/training data, read in place.")
+    posting_max_chars: int = 100_000  # a posting is read up to here (long real ones are ~30k); the rest is flagged, not read
 
     # App serving and sign-in (UI). Local by default: scripts/run.sh binds 127.0.0.1. Setting an
     # address other machines can reach (e.g. 0.0.0.0) requires every visitor to sign in (st.login).

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from visapath.answer import to_citation
 from visapath.config import Settings
+from visapath.injection import is_instruction as planted
 from visapath.models import Citation
 from visapath.profile import DEGREES, NO_SPONSORSHIP_NEEDED, Profile, ProfileError, clean_text
 from visapath.prompts import render
@@ -40,11 +41,6 @@ _FIELD_MAX = 80
 _AUTH_END_STATUSES = frozenset({"f1-opt", "f1-stem-opt", "h4-ead"})
 _STEM_STATUSES = frozenset({"f1", "f1-opt"})
 _LIGHT_PATHS = frozenset({"tn", "e3", "h1b1"})
-_INSTRUCTION = re.compile(
-    r"ignore\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+instructions|disregard\s+.{0,30}instructions"
-    r"|system\s+prompt|you\s+are\s+(now\s+)?(an?\s+)?(ai|assistant|language\s+model|chatgpt)\b",
-    re.IGNORECASE,
-)
 _PLACEHOLDER = re.compile(
     r"\{\{|\}\}|\{%|%\}|\{#|#\}|\$\{[^}]*\}|\{[A-Za-z_][A-Za-z0-9_]*\}"
     r"|\[[^\]\n]{1,40}\]|<[^>\n]{1,40}>|\b(?:TODO|TBD|XXX|FIXME)\b|\x00"
@@ -276,7 +272,7 @@ def _safe_field(value: str | None) -> str | None:
     if not lines:
         return None
     text = " ".join(lines[0].split())  # a field that ran into the next line keeps its first line
-    if len(text) > _FIELD_MAX or _PLACEHOLDER.search(text) or _INSTRUCTION.search(text):
+    if len(text) > _FIELD_MAX or _PLACEHOLDER.search(text) or planted(text):
         return None
     return text
 
@@ -457,7 +453,7 @@ def _quotable(facts: PostingFacts, data: DraftData, warnings: list[str]) -> str 
     sentence = facts.sentence
     if not sentence:
         return None
-    if _INSTRUCTION.search(sentence):
+    if planted(sentence):
         warnings.append(_warning(data, "quote_suspicious"))
         return None
     sentence = sentence.strip()
@@ -466,7 +462,7 @@ def _quotable(facts: PostingFacts, data: DraftData, warnings: list[str]) -> str 
     if len(sentence) <= _QUOTE_MAX:
         return sentence
     cue = (facts.cue or "").strip()
-    if cue and len(cue) <= _QUOTE_MAX and cue in sentence and not _INSTRUCTION.search(cue):
+    if cue and len(cue) <= _QUOTE_MAX and cue in sentence and not planted(cue):
         warnings.append(_warning(data, "quote_too_long"))
         return cue
     warnings.append(_warning(data, "quote_dropped"))

@@ -25,9 +25,6 @@ from visapath.text import tokenize
 if TYPE_CHECKING:  # langchain is imported only when a chat model rewrites the follow-up
     from langchain_core.language_models import BaseChatModel
 
-if TYPE_CHECKING:
-    from langchain_core.language_models import BaseChatModel
-
 CARRY_BOOST = 0.03  # ranking nudge for passages cited in the previous turn
 MAX_SUBJECT_TERMS = 6
 MAX_REWRITE_CHARS = 400
@@ -104,8 +101,6 @@ def rule_rewrite(question: str, previous_queries: list[str]) -> Rewrite:
 def model_rewrite(model: BaseChatModel, question: str, previous_questions: list[str],
                   prompts_dir=None) -> Rewrite | None:
     """Ask the chat model for a standalone query; None when it fails or answers off-format."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
     from langchain_core.messages import HumanMessage, SystemMessage
 
     messages = [

@@ -27,6 +27,7 @@ import numpy as np
 
 from visapath.answer import SentenceCache
 from visapath.embeddings import Embedder
+from visapath.injection import is_instruction as planted
 from visapath.text import split_sentences, tokenize
 
 # Tuned on tests/data/verify_pairs.yaml (see bench/bench_llm.py for the sweep).
@@ -38,15 +39,9 @@ _CANONICAL = re.compile(r"\[(\d+)\]")
 _TRAILING = re.compile(r"([.!?])((?:\s*\[\d+\])+)")  # "claim. [1]" -> "claim [1]."
 _NUMBER = re.compile(r"(?<![A-Za-z\d\-/.,])\$?(\d+(?:[.,]\d+)*)(?![A-Za-z\d])")
 _CODE = re.compile(r"\b[a-z]{1,4}-?\d+[a-z]?\b")  # i-983, h-1b, o-1, eta-9035 (matched on lowercased text)
-# Sentences in a source that address the assistant rather than the reader: planted instructions.
-# They are never evidence, so a model that obeys one produces a claim nothing supports.
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|prompts?|rules|context|above)\b"
-    r"|\b(?:tell|inform|assure|convince)\s+the\s+(?:user|candidate|reader|applicant)\b"
-    r"|\b(?:system|developer)\s+prompt\b|\byou\s+are\s+now\b|\bas\s+an?\s+(?:ai|language\s+model|assistant)\b"
-    r"|\b(?:respond|reply|answer)\s+(?:only\s+)?with\b|\b(?:ai|llm|chatbot|assistant)s?\s*(?:reading|processing)\s+this\b",
-    re.I,
-)
+# Sentences in a source that address the assistant rather than the reader (planted instructions,
+# detected by `visapath.injection`) are never evidence, so a model that obeys one produces a claim
+# nothing supports.
 
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")  # TN, DSO, USCIS, LCA: who or what a claim is about
 # Words an embedding treats as near-synonyms of their opposites; a claim may use them only if its
@@ -234,12 +229,12 @@ def _contributors(claim: str, backing: list[int], cited: list[int], sources: Map
 
 def evidence_sentences(passage: str) -> list[str]:
     """The passage's sentences that can back a claim: planted instructions are not evidence."""
-    return [s.text for s in split_sentences(passage) if not _INSTRUCTION.search(s.text)]
+    return [s.text for s in split_sentences(passage) if not planted(s.text)]
 
 
 def is_instruction(sentence: str) -> bool:
     """Does this source sentence address an AI model (a planted instruction)?"""
-    return bool(_INSTRUCTION.search(sentence))
+    return planted(sentence)
 
 
 def normalize_markers(text: str) -> str:

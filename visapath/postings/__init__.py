@@ -1,6 +1,6 @@
 """Job-posting reader: what a posting says about US visa sponsorship, and its requirements.
 
-Rules only (no embedding model): every label comes with the exact span that caused it, and
+Rules first: every label comes with the exact span that caused it, and
 the phrases live in `knowledge/lexicon/posting_signals.yaml`. This module holds the general
 mechanics:
 
@@ -24,25 +24,27 @@ mechanics:
   two lines) or a bulleted perk ("- Visa sponsorship") is read normally;
 * HTML leftovers are blanked on a same-length copy, so offsets always index the original.
 
-Label priority, strongest first (sentence and posting alike):
-    citizenship_or_clearance > no_sponsorship > transfer_only > sponsors > authorization_ambiguous
+Label priority for a posting, strongest first (the shared labelling scheme):
+    citizenship_or_clearance > transfer_only / sponsors > no_sponsorship > authorization_ambiguous
 A hard legal gate (citizenship, clearance, export control) closes the door whatever else is
-said; an explicit refusal outweighs an offer (the safe reading when a posting contradicts
-itself; the contradiction is flagged, never hidden); a transfer-only statement ("H-1B transfers
-only", "only candidates who currently hold an H-1B") is a narrower offer; a bare "must be
-authorized to work" only counts when nothing says more.
+said; an offer beside a refusal is an offer with a condition (the contradiction is flagged with
+both quotes, never hidden); a transfer-only statement is a narrower offer; a bare "must be
+authorized to work" only counts when nothing says more. Inside one sentence a blanket refusal
+still beats an offer cue, which there is usually its object ("visa sponsorship is not available").
 
-Jurisdiction rule: a statement naming only another country ("we sponsor Skilled Worker visas
-for our London office") is kept as evidence with its jurisdiction but never drives the US
-verdict; statements naming no country are read as US, unless the posting's location is
-entirely outside the US, in which case they inherit that country. With no US-driving
-evidence the verdict is `not_mentioned` and `jurisdictions` shows what was said elsewhere.
+Jurisdiction rule: a statement naming only another country is kept with its jurisdiction and
+does not drive the verdict while US statements exist; statements naming no country are read as
+US unless the posting's location is entirely outside the US. A posting that speaks only about
+other countries keeps their verdict, with the countries in `jurisdictions`.
+
+The learned classifier (`classifier`, trained by `training`) relabels the sentences the rules'
+gate lets through; the rules keep spans, gates and explanations.
 
 Modules, one concept each: `records` (public dataclasses), `lexicon` (the YAML compiled),
 `segmentation` (sentences), `scope` (negation), `sentence` (one sentence's rule label),
 `verdict` (sentence labels to a posting verdict, jurisdictions), `flags`, `identity`
 (title/company/location), `requirements` (degree, years), `salary`, `remote`, `reader`
-(the whole posting).
+(the whole posting), `classifier` and `training` (the learned sentence model).
 """
 
 from __future__ import annotations

@@ -88,6 +88,11 @@ class SentenceModel:
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def override(self) -> float:
+        """Probability the model needs to overrule a work-authorization label the rules gave."""
+        return float(self.meta.get("override", 0.0))
+
+    @property
     def embedding_dim(self) -> int:
         return int(self.coef.shape[1] - len(self.rule_feature_names))
 
@@ -145,7 +150,8 @@ def load_model(path: Path | None = None) -> SentenceModel | None:
 HARD_GATE_FAMILIES = frozenset({"citizenship", "clearance"})
 
 
-def combine(sentence: str, reading: Reading, probs: np.ndarray, classes: tuple[str, ...] = CLASSES) -> Finding | None:
+def combine(sentence: str, reading: Reading, probs: np.ndarray, classes: tuple[str, ...] = CLASSES,
+            override: float = 0.0) -> Finding | None:
     """One sentence's shipped label: the model's, with the rules' span, gates and refinements.
 
     * the model picks the label (it saw the rules' reading as features);
@@ -153,12 +159,18 @@ def combine(sentence: str, reading: Reading, probs: np.ndarray, classes: tuple[s
       refusal in the same sentence ("U.S. person ... no visa sponsorship");
     * a statement the rules read as transfer-only stays transfer-only (a narrower offer), even
       when it also refuses new petitions;
-    * the evidence span is the rules' cue for that label when they have one, else the sentence.
+    * the evidence span is the rules' cue for that label when they have one, else the sentence;
+    * where the rules gave a work-authorization label and the model disagrees with less than
+      `override` probability, the rules' label stands (chosen by grouped CV, kept in the model file).
     """
     if not reading.gated or reading.heading:
         return None
     k = int(np.argmax(probs))
     label, p = classes[k], float(probs[k])
+    ruled = reading.best.label if reading.best is not None else None
+    ruled = "sponsors" if ruled == "transfer_only" else ruled
+    if ruled not in (None, "unrelated") and ruled != label and p < override:
+        label, p = ruled, float(probs[classes.index(ruled)])
     gates = [f for f in reading.findings if f.label == "citizenship_or_clearance" and f.family in HARD_GATE_FAMILIES]
     transfers = [f for f in reading.findings if f.label == "transfer_only"]
     if label == "no_sponsorship" and gates:
@@ -203,7 +215,7 @@ class SentenceClassifier:
             return out
         probs = self.probabilities([sentences[i] for i in todo], [readings[i] for i in todo], lex)
         for i, p in zip(todo, probs):
-            out[i] = combine(sentences[i], readings[i], p, self.model.classes)
+            out[i] = combine(sentences[i], readings[i], p, self.model.classes, self.model.override)
         return out
 
     def probabilities(self, sentences: Sequence[str], readings: Sequence[Reading], lex: Lexicon) -> np.ndarray:

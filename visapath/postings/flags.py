@@ -7,10 +7,11 @@ import re
 from bisect import bisect_right
 
 from visapath.text import STOPWORDS, Span
+from visapath.injection import find_instructions
 from visapath.postings.lexicon import Lexicon
 from visapath.postings.records import Flag
 from visapath.postings.scope import _mask, _negated, _segment
-from visapath.postings.segmentation import _paragraph_end
+from visapath.postings.segmentation import _paragraph_end, paragraph_ends
 
 def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], list[Flag]]:
     """Sentences holding planted instructions become inert data (flagged, never labeled), and
@@ -20,8 +21,9 @@ def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], li
     inert: set[int] = set()
     flags: list[Flag] = []
     starts = [sp.start for sp in spans]
-    hits = sorted((m.start(), m.group(0)) for cue in lex.flags.get("prompt_injection", []) for m in cue.regex.finditer(text))
+    hits = [(x.start, x.cue) for x in find_instructions(text)]
     flagged: set[int] = set()
+    ends = paragraph_ends(text) if hits else []
     for pos, cue_text in hits:
         i = bisect_right(starts, pos) - 1
         if i < 0 or i in flagged or pos >= spans[i].end:
@@ -30,7 +32,7 @@ def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], li
         flagged.add(i)
         inert.add(i)
         flags.append(Flag("prompt_injection", sp.text, sp.start, sp.end, cue_text))
-        stop = _paragraph_end(text, sp.start)
+        stop = _paragraph_end(text, sp.start, ends)
         j = i + 1
         while j < len(spans) and spans[j].start < stop and (j in inert or lex.injection_followup.search(spans[j].text)):
             inert.add(j)

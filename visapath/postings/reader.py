@@ -59,9 +59,11 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None,
     `classifier`: "auto" (the shipped model), a `SentenceClassifier`, or None for rules alone."""
     t0 = time.perf_counter()
     lex = lexicon or load_lexicon()
+    full, text, cut_flag = text, *_bounded(text)
     original, text = text, normalize_for_analysis(text)
     spans = posting_sentences(text, lex)
     inert, flags = _injection(text, spans, lex)
+    flags += cut_flag
     live = [sp for i, sp in enumerate(spans) if i not in inert]
     title, company, location = _title_company_location(_blank(text, (spans[i] for i in inert)), live, lex)
     default_juris = _location_jurisdiction(location, lex)
@@ -81,11 +83,25 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None,
     if original is not text:
         _restore_original(original, sponsorship, flags)
     return PostingAnalysis(
-        text=original, sponsorship=sponsorship, title=title, company=company, location=location,
+        text=full, sponsorship=sponsorship, title=title, company=company, location=location,
         min_degree=_min_degree(live, lex), min_years_experience=_min_years(live, lex), salary=_salary(live, lex),
         remote=_remote(live, lex), clearance_required=clearance, flags=_dedupe(flags),
         elapsed_ms=round((time.perf_counter() - t0) * 1000, 2),
     )
+
+
+def _bounded(text: str) -> tuple[str, list[Flag]]:
+    """The part of a posting that is read: at most `posting_max_chars` characters, cut at a line
+    or word end. Time and memory stay bounded on a huge or hostile upload; the cut is flagged."""
+    from visapath.config import get_settings
+
+    limit = get_settings().posting_max_chars
+    if len(text) <= limit:
+        return text, []
+    cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+    cut = cut if cut > limit // 2 else limit
+    note = f"only the first {cut:,} of {len(text):,} characters were read"
+    return text[:cut], [Flag("truncated", note, None, None, note)]
 
 
 def _restore_original(original: str, sponsorship: Sponsorship, flags: list[Flag]) -> None:

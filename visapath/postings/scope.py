@@ -28,11 +28,26 @@ def _mask(text: str, patterns: Iterable[re.Pattern[str]]) -> tuple[str, bool]:
 
 
 _LIST_INSIDE = re.compile(r"\b(?:or|and|nor)\b|[/&]")
+# Every look around a cue reads at most this many characters on each side, so reading a sentence
+# stays linear in its length however many cues it holds (a negation window is eight words; a
+# clause boundary further away than this changes nothing the window can see).
+REACH = 400
+_COMMA_OR_SPACE = re.compile(r"[,\s]")
+
+
+def _left(text: str, start: int) -> str:
+    """The text before `start`, at most REACH characters, cut at a comma or space so that no
+    word or list item is split."""
+    lo = max(0, start - REACH)
+    if lo == 0:
+        return text[:start]
+    m = _COMMA_OR_SPACE.search(text, lo, start)
+    return text[m.start() if m else start : start]
 
 
 def _scope_before(masked: str, start: int, lex: Lexicon) -> str:
     """The clause text before a cue that a negator may govern (last `window` words)."""
-    left = masked[:start]
+    left = _left(masked, start)
     cut = max((m.end() for m in lex.breaks.finditer(left)), default=0)
     parts = _comma_scope(left[cut:].split(","), _list_tail(masked, start, lex), lex)
     return " ".join(_WORD.findall(",".join(parts))[-lex.window :])
@@ -41,7 +56,7 @@ def _scope_before(masked: str, start: int, lex: Lexicon) -> str:
 def _list_tail(masked: str, start: int, lex: Lexicon) -> bool:
     """"No C2C, OPT or CPT": the cue's own item is a list, so a negated list head governs it,
     unless the item has its own positive predicate ("..., visa sponsorship and relocation provided")."""
-    tail = re.split(r"[,;:.!?|()]", masked[start:], maxsplit=1)[0]
+    tail = re.split(r"[,;:.!?|()]", masked[start : start + REACH], maxsplit=1)[0]
     return bool(_LIST_INSIDE.search(tail)) and not lex.welcome.search(tail)
 
 
@@ -68,7 +83,7 @@ def _comma_scope(parts: list[str], list_tail: bool, lex: Lexicon) -> list[str]:
 
 def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
     """The clause text after a noun-like cue ("sponsorship is not available")."""
-    right = masked[end:]
+    right = masked[end : end + REACH]
     m = lex.breaks.search(right)
     region = right[: m.start()] if m else right
     region = region.split(",")[0]
@@ -77,7 +92,7 @@ def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
 
 def _clause_before(sentence: str, start: int, lex: Lexicon) -> str:
     """The sentence text from the last clause break up to `start`."""
-    left = sentence[:start]
+    left = _left(sentence, start)
     return left[max((m.end() for m in lex.breaks.finditer(left)), default=0) :]
 
 
@@ -101,6 +116,7 @@ _SEGMENT_BREAK = re.compile(r";|\.\s|\|")
 def _segment(sentence: str, start: int, end: int) -> str:
     """The ;-separated part of a sentence around a span (parentheses and commas kept):
     "Active DoD clearance (Secret or higher) is preferred" stays one segment."""
-    left = max((m.end() for m in _SEGMENT_BREAK.finditer(sentence, 0, start)), default=0)
-    m = _SEGMENT_BREAK.search(sentence, end)
-    return sentence[left : m.start() if m else len(sentence)]
+    lo = max(0, start - REACH)
+    left = max((m.end() for m in _SEGMENT_BREAK.finditer(sentence, lo, start)), default=lo)
+    m = _SEGMENT_BREAK.search(sentence, end, end + REACH)
+    return sentence[left : m.start() if m else min(len(sentence), end + REACH)]

@@ -5,6 +5,7 @@ apart from headings. Every span indexes the original text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 import time
 from typing import Iterable
 
@@ -64,7 +65,7 @@ def _label_value(text: str, prev: Span, nxt: Span, lex: Lexicon) -> bool:
     """A label on one line ("Visa sponsorship:", "VISA SPONSORSHIP") and a short answer on the
     next ("No", "Not available for this position."): one statement."""
     gap = text[prev.end : nxt.start]
-    bulleted = bool(_ITEM_MARK.fullmatch(text[text.rfind("\n", 0, prev.start) + 1 : prev.start]))
+    bulleted = bool(_ITEM_MARK.fullmatch(text[_line_start(text, prev.start) : prev.start]))
     return (gap.count("\n") <= 1 and gap.strip() in {"", "-", "*", "•"} and "\n" not in prev.text and not bulleted
             and is_heading(prev.text, lex, list_item=False) and bool(lex.heading_value.match(nxt.text)))
 
@@ -78,9 +79,24 @@ def _wrapped(text: str, prev: Span, nxt: Span) -> bool:
     return bool(_CONTINUATION_START.match(nxt.text)) or last in STOPWORDS or long_prose
 
 
-def _paragraph_end(text: str, pos: int) -> int:
-    m = re.compile(r"\n\s*\n").search(text, pos)
-    return m.start() if m else len(text)
+LINE_REACH = 4000  # how far line-context checks look: a list marker or a short line is never further away
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Start of the line holding `pos`, looking back at most LINE_REACH characters."""
+    lo = max(0, pos - LINE_REACH)
+    return text.rfind("\n", lo, pos) + 1 or lo
+
+
+def paragraph_ends(text: str) -> list[int]:
+    """Where each paragraph ends (blank-line breaks), found once per text; ends with len(text)."""
+    return [m.start() for m in _PARAGRAPH_BREAK.finditer(text)] + [len(text)]
+
+
+def _paragraph_end(text: str, pos: int, ends: list[int] | None = None) -> int:
+    ends = ends if ends is not None else paragraph_ends(text)
+    return ends[bisect_left(ends, pos)]
 
 
 def _blank(text: str, spans: Iterable[Span]) -> str:
@@ -95,12 +111,12 @@ def _line_role(text: str, sp: Span) -> bool | None:
     """Where a line sits: True for a list item (bulleted, or a short line right after a short line
     and before another or the end of the block: "Benefits / Health insurance / Visa sponsorship /
     401(k) match"), False for a heading (prose follows it), None when nothing tells."""
-    ls = text.rfind("\n", 0, sp.start) + 1
+    ls = _line_start(text, sp.start)
     if _ITEM_MARK.fullmatch(text[ls : sp.start]):
         return True
-    prev = text[text.rfind("\n", 0, ls - 1) + 1 : ls - 1] if ls else ""
-    le = text.find("\n", sp.end)
-    after = [] if le < 0 else text[le + 1 :].split("\n", 8)[:8]
+    prev = text[_line_start(text, ls - 1) : ls - 1] if ls else ""
+    le = text.find("\n", sp.end, sp.end + LINE_REACH)
+    after = [] if le < 0 else text[le + 1 : le + 1 + LINE_REACH].split("\n", 8)[:8]
     nxt = after[0] if after else ""
     if _short_item(prev) and (not nxt.strip() or (_short_item(nxt) and not nxt.rstrip().endswith(":"))):
         return True

@@ -7,6 +7,7 @@ quote it as evidence.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ _FAMILY_RANK = {fam: i for i, fam in enumerate(CUE_FAMILIES)}
 _HEADER_SPLIT = re.compile(r"\s*(?:\||•|·|,|;|\s[-–—]\s|/|\(|\)|\n|\+|\s&\s)\s*")
 def _is_header_item(sentence: str, m: _Match, lex: Lexicon) -> bool:
     """True when the cue is a whole item of a header line: "Acme | NYC | ONSITE | VISA"."""
+    if len(sentence) > 300:  # header lines are short
+        return False
     cue = sentence[m.start : m.end].strip(" *.!:-").lower()
     pos = 0
     for seg in _HEADER_SPLIT.split(sentence):
@@ -44,11 +47,16 @@ def _is_header_item(sentence: str, m: _Match, lex: Lexicon) -> bool:
     return False
 
 
+MAX_MATCHES = 64  # cue matches read per sentence: a run-on line repeating one word cannot make reading quadratic
+
+
 def _collect(sentence: str, lex: Lexicon) -> tuple[list[_Match], list[tuple[int, int]]]:
-    """All cue matches after overlap resolution, plus spans of visa words ruled unrelated."""
+    """All cue matches after overlap resolution, plus spans of visa words ruled unrelated.
+    Only the first `MAX_MATCHES` matches of each pattern count (real sentences hold a handful)."""
     matches = [_Match(fam, cue, m.start(), m.end()) for fam, cues in lex.cues.items() for cue in cues
-               for m in cue.regex.finditer(sentence) if m.end() > m.start()]
-    unrelated = [(m.start(), m.end()) for pat in lex.unrelated for m in pat.finditer(sentence)]
+               for m in islice(cue.regex.finditer(sentence), MAX_MATCHES) if m.end() > m.start()]
+    matches = sorted(matches, key=lambda m: m.start)[:MAX_MATCHES]
+    unrelated = [(m.start(), m.end()) for pat in lex.unrelated for m in islice(pat.finditer(sentence), MAX_MATCHES)]
     dropped: list[tuple[int, int]] = []
     eeo = bool(lex.eeo.search(sentence))
     everify = bool(lex.e_verify_boilerplate.search(sentence))
@@ -142,7 +150,7 @@ def _combine_sentence(findings: list[Finding]) -> Finding | None:
     if not findings:
         return None
     restrictive = any(x.restrictive for x in findings) or any(x.label == "no_sponsorship" for x in findings)
-    verdict, _ = combine_labels([(x.label, x.specific, x.restrictive) for x in findings])
+    verdict, _ = combine_labels([(x.label, x.specific, x.restrictive) for x in findings], offer_wins=False)
     best = [x for x in findings if x.label == verdict]
     if verdict == "no_sponsorship" and any(not x.specific for x in best):
         best = [x for x in best if not x.specific]

@@ -29,7 +29,8 @@ from visapath.postings.sentence import read_sentence
 
 HOLDOUT_BUCKETS = 5  # one bucket of five is the held-out fold
 DEFAULT_SEED = 13
-DEFAULT_C = 4.0
+DEFAULT_C = 8.0
+DEFAULT_OVERRIDE = 0.6  # chosen by grouped CV on the choice pool together with the project's own sentences
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def featurize(texts: Sequence[str], embed: Callable[[list[str]], np.ndarray], le
     return np.hstack([emb.astype(np.float32), rules.astype(np.float32)])
 
 
-def fit(x: np.ndarray, y: Sequence[str], seed: int = DEFAULT_SEED, c: float = DEFAULT_C, meta: dict[str, Any] | None = None) -> SentenceModel:
+def fit(x: np.ndarray, y: Sequence[str], seed: int = DEFAULT_SEED, c: float = DEFAULT_C, meta: dict[str, Any] | None = None,
+        override: float = DEFAULT_OVERRIDE) -> SentenceModel:
     """Class-weighted multinomial logistic regression (sklearn, training time only)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -104,7 +106,7 @@ def fit(x: np.ndarray, y: Sequence[str], seed: int = DEFAULT_SEED, c: float = DE
     if len(order) != len(CLASSES):
         raise ValueError(f"training data must hold every label {CLASSES}; got {sorted(set(y))}")
     return SentenceModel(clf.coef_[order].astype(np.float32), clf.intercept_[order].astype(np.float32), CLASSES,
-                         tuple(feature_names()), dict(meta or {}, seed=seed, C=c, n=len(y)))
+                         tuple(feature_names()), dict(meta or {}, seed=seed, C=c, n=len(y), override=override))
 
 
 def grouped_folds(groups: Sequence[str], k: int = 5) -> list[np.ndarray]:
@@ -173,7 +175,7 @@ def cross_validate(x: np.ndarray, y: Sequence[str], groups: Sequence[str], k: in
         probs = model.predict_proba(x[test, :d], x[test, d:])
         for i, p in zip(test, probs):
             if readings is not None and texts is not None:
-                f = combine(texts[i], readings[i], p, model.classes)
+                f = combine(texts[i], readings[i], p, model.classes, model.override)
                 lab = "unrelated" if f is None else f.label
                 pred[i] = {"transfer_only": "sponsors"}.get(lab, lab)
             else:

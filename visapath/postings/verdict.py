@@ -11,20 +11,21 @@ from visapath.postings.lexicon import Lexicon
 from visapath.postings.records import Evidence, Finding, Flag, NEGATIVE, POSITIVE, PRIORITY, Sponsorship
 from visapath.postings.scope import _segment
 
-def combine_labels(labels: list[tuple[str, bool, bool]]) -> tuple[str, bool]:
+def combine_labels(labels: list[tuple[str, bool, bool]], offer_wins: bool = True) -> tuple[str, bool]:
     """Verdict over (label, specific, restrictive) triples that drive the decision, and whether they contradict.
 
-    Priority: citizenship_or_clearance > no_sponsorship > transfer_only > sponsors >
-    authorization_ambiguous; `not_mentioned` when nothing speaks. Readings of real postings
-    that refine it:
-    (1) a refusal next to a transfer statement means "no NEW petitions" -> transfer_only,
-        not a contradiction;
-    (2) a refusal of one visa category only ("no OPT/CPT", "no H-1B lottery") next to an
-        offer is a condition on the offer -> sponsors;
-    (3) an offer plus a non-restrictive transfer line ("H-1B transfers welcome") -> sponsors;
-        a restrictive one ("transfers only") -> transfer_only.
-    An offer next to a blanket refusal or a citizenship/clearance gate is a contradiction:
-    the stricter label wins and `contradiction` is set so the UI can show both.
+    Priority (the shared labelling scheme): citizenship_or_clearance > transfer_only / sponsors >
+    no_sponsorship > authorization_ambiguous; `not_mentioned` when nothing speaks.
+    * A hard legal gate (citizenship, clearance, export control) closes the door whatever else
+      is said; an offer beside it is a contradiction.
+    * An offer beside a refusal is an offer with a condition ("we sponsor visas, but not for
+      this internship"; "no OPT/CPT"): sponsors. A blanket refusal beside it is flagged as a
+      contradiction so both quotes are shown, never hidden.
+    * A refusal next to a transfer statement means "no NEW petitions" -> transfer_only, not a
+      contradiction; an offer plus a non-restrictive transfer line ("H-1B transfers welcome")
+      -> sponsors, a restrictive one ("transfers only") -> transfer_only.
+    `offer_wins=False` (inside one sentence) lets a blanket refusal beat an offer cue: there the
+    offer cue is usually the object of the refusal ("visa sponsorship is not available").
     """
     present = {l for l, _, _ in labels if l in PRIORITY}
     if not present:
@@ -34,16 +35,14 @@ def combine_labels(labels: list[tuple[str, bool, bool]]) -> tuple[str, bool]:
     restrictive = any(l == "transfer_only" and r for l, _, r in labels)
     if "citizenship_or_clearance" in present:
         return "citizenship_or_clearance", bool(positive)
-    if "no_sponsorship" in present:
-        if "transfer_only" in present and "sponsors" not in present:
+    if positive and not offer_wins and blanket_no and "sponsors" in present:
+        return "no_sponsorship", True
+    if positive:
+        if "transfer_only" in present and ("sponsors" not in present or restrictive):
             return "transfer_only", False
-        if positive and not blanket_no:
-            return ("transfer_only" if restrictive or "sponsors" not in present else "sponsors"), False
-        return "no_sponsorship", bool(positive)
-    if "transfer_only" in present:
-        return ("sponsors" if "sponsors" in present and not restrictive else "transfer_only"), False
-    if "sponsors" in present:
-        return "sponsors", False
+        return "sponsors", blanket_no and "sponsors" in present
+    if "no_sponsorship" in present:
+        return "no_sponsorship", False
     return "authorization_ambiguous", False
 
 
@@ -54,8 +53,9 @@ def _jurisdiction(sentence: str, lex: Lexicon) -> list[str]:
 
 def _drives_us(ev: Evidence) -> bool:
     """Jurisdiction rule: evidence about another country only (a UK 'we sponsor Skilled Worker
-    visas') is listed with its jurisdiction but never drives the US verdict. Statements with
-    no country are read as US (the product's scope); statements naming the US always count."""
+    visas') does not drive the verdict while US statements exist. Statements with no country are
+    read as US (the product's scope); statements naming the US always count. A posting that
+    speaks only about other countries keeps their verdict, with the countries in `jurisdictions`."""
     return ev.jurisdiction == "US" or "US" in ev.jurisdiction.split("/")
 
 
@@ -74,7 +74,7 @@ def _make_evidence(text: str, sp: Span, f: Finding, lex: Lexicon, default_juris:
 def _sponsorship(evidence: list[Evidence], specifics: dict[int, tuple[bool, bool]]) -> tuple[Sponsorship, list[Flag]]:
     relevant = [e for e in evidence if e.label != "unrelated"]
     ignored = [e for e in evidence if e.label == "unrelated"]
-    driving = [e for e in relevant if _drives_us(e)]
+    driving = [e for e in relevant if _drives_us(e)] or relevant
     verdict, contradiction = combine_labels([(e.label, *specifics.get(e.start, (False, False))) for e in driving])
     juris = sorted({e.jurisdiction for e in relevant})
     if verdict == "not_mentioned":
@@ -87,6 +87,7 @@ def _sponsorship(evidence: list[Evidence], specifics: dict[int, tuple[bool, bool
     flags = []
     if contradiction:
         pos = next(e for e in driving if e.label in POSITIVE)
-        neg = next(e for e in driving if e.label in NEGATIVE)
+        neg = next((e for e in driving if e.label in NEGATIVE and e.label != verdict), None) \
+            or next(e for e in driving if e.label in NEGATIVE)
         flags.append(Flag("contradiction", f'"{pos.sentence}" ({pos.label}) vs "{neg.sentence}" ({neg.label})', None, None, neg.cue))
     return Sponsorship(verdict, round(conf, 3), relevant, contradiction, juris, ignored), flags
