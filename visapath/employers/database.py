@@ -466,14 +466,30 @@ class Importer:
 
     def _rebuild_employers(self) -> None:
         """The employer entities search runs over: one per normalised name, with its most common
-        spelling and FEIN, and every name (legal, DBA) that leads to it."""
+        spelling and FEIN, and every name (legal, DBA) that leads to it. Ties are broken the same way
+        every time (a mixed-case spelling over an all-caps one, then alphabetically), so a name never
+        changes between imports of the same files."""
         con = self.con
         con.execute("DELETE FROM employers")
         con.execute("""
             INSERT INTO employers
-            WITH l AS (SELECT employer_norm, mode(employer_name) AS name, mode(employer_fein) AS fein, count(*) AS n
-                       FROM lca GROUP BY 1),
-                 u AS (SELECT employer_norm, mode(employer_name) AS name, count(*) AS n FROM uscis GROUP BY 1)
+            WITH ln AS (SELECT employer_norm, employer_name AS name FROM (
+                            SELECT employer_norm, employer_name, row_number() OVER (
+                                PARTITION BY employer_norm ORDER BY count(*) DESC,
+                                (employer_name = upper(employer_name)) ASC, employer_name ASC) AS rn
+                            FROM lca GROUP BY 1, 2) WHERE rn = 1),
+                 lf AS (SELECT employer_norm, employer_fein AS fein FROM (
+                            SELECT employer_norm, employer_fein, row_number() OVER (
+                                PARTITION BY employer_norm ORDER BY count(*) DESC, employer_fein ASC) AS rn
+                            FROM lca WHERE employer_fein IS NOT NULL GROUP BY 1, 2) WHERE rn = 1),
+                 l AS (SELECT c.employer_norm, ln.name, lf.fein, c.n
+                       FROM (SELECT employer_norm, count(*) AS n FROM lca GROUP BY 1) c
+                       JOIN ln USING (employer_norm) LEFT JOIN lf USING (employer_norm)),
+                 u AS (SELECT employer_norm, name, n FROM (
+                            SELECT employer_norm, employer_name AS name, sum(count(*)) OVER (PARTITION BY employer_norm) AS n,
+                                   row_number() OVER (PARTITION BY employer_norm ORDER BY count(*) DESC,
+                                   (employer_name = upper(employer_name)) ASC, employer_name ASC) AS rn
+                            FROM uscis GROUP BY 1, 2) WHERE rn = 1)
             SELECT COALESCE(l.employer_norm, u.employer_norm), COALESCE(l.name, u.name), l.fein,
                    COALESCE(l.n, 0), COALESCE(u.n, 0)
             FROM l FULL OUTER JOIN u ON l.employer_norm = u.employer_norm
