@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from visapath.injection import is_instruction
 from visapath.models import Citation, Hit
 from visapath.question import Part
 from visapath.text import codes, same_class_family
@@ -96,8 +97,6 @@ def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask
 def lead_units(hit: Hit, limit: int) -> list[Unit]:
     """The first `limit` units of a passage (the answer, then its conditions). A unit with text
     addressed to an AI model (a planted instruction in a posting) is never quoted."""
-    from visapath.verify import is_instruction  # verify builds on answer's sentence cache
-
     return [u for u in units(hit.chunk.text) if not any(is_instruction(s) for s in u.sentences)][:limit]
 
 

@@ -26,7 +26,8 @@ from visapath.models import Answer, Hit
 from visapath.prompts import render
 from visapath.retrieval import Scope
 from visapath.text import split_sentences
-from visapath.verify import Verification, Verifier, is_instruction
+from visapath.injection import is_instruction
+from visapath.verify import Verification, Verifier
 
 if TYPE_CHECKING:  # langchain is imported only when a model is configured (cold start of grounded answers)
     from langchain_core.language_models import BaseChatModel

@@ -232,11 +232,6 @@ def evidence_sentences(passage: str) -> list[str]:
     return [s.text for s in split_sentences(passage) if not planted(s.text)]
 
 
-def is_instruction(sentence: str) -> bool:
-    """Does this source sentence address an AI model (a planted instruction)?"""
-    return planted(sentence)
-
-
 def normalize_markers(text: str) -> str:
     """Canonical `[1][2]` markers placed before the sentence's final punctuation."""
     text = _MARKER.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
