@@ -108,8 +108,11 @@ class GroundedAnswerer:
     def retrieve(self, query: str, scope: Scope) -> list[Hit]:
         return self.retriever.search(query, k=max(self.settings.top_k, self.settings.answer_candidates), scope=scope)
 
-    def answer(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Answer:
+    def answer(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None,
+               repeated: frozenset[str] = frozenset()) -> Answer:
+        """`repeated`: passages the previous turn quoted, for a follow-up that asks about something new."""
         plan = self.plan(query, scope, hits)
+        plan.repeated = repeated
         if plan.declined:
             return self.decline(query, scope, plan.retrieved, off_topic=plan.off_topic)
         return self.compose_plan(plan)
@@ -183,7 +186,8 @@ class GroundedAnswerer:
             if not hits:
                 answers.append(PartAnswer(part, gap=render_text(self.settings, "not_covered_part", ask=part.text)))
                 continue
-            answers.append(self.answer_part(part, hits, plan.analysis, personal, used, compound, plan.nearest))
+            answers.append(self.answer_part(part, hits, plan.analysis, personal, used, compound, plan.nearest,
+                                            plan.repeated))
         text, numbers = compose_render(answers)
         all_hits = [h for hits in plan.per_part for h in hits] + [p.hit for a in answers for p in a.pieces]
         citations = citations_for(numbers, answers)
@@ -191,9 +195,10 @@ class GroundedAnswerer:
                       context=list(dict.fromkeys(h.chunk.text for h in all_hits)))
 
     def answer_part(self, part: Part, hits: list[Hit], analysis: Analysis, personal: Personal,
-                    used: set[str], compound: bool, nearest: bool = False) -> PartAnswer:
+                    used: set[str], compound: bool, nearest: bool = False,
+                    repeated: frozenset[str] = frozenset()) -> PartAnswer:
         asked = codes(part.text) or (set(analysis.codes) if not compound else set())
-        ranked = rank(hits, self.heading_scores(part.text, hits), asked, part.text, personal)
+        ranked = rank(hits, self.heading_scores(part.text, hits), asked, part.text, personal, repeated)
         fresh = [s for s in ranked if s.hit.chunk.id not in used] or ranked
         primary = fresh[0]
         gap = ""
@@ -269,5 +274,6 @@ class Plan:
     nearest: bool = False  # no passage clears the floor: the nearest ones, labelled as such
     postings: list[PostingAsk | None] = field(default_factory=list)  # per part: an ask about saved postings
     scope: Scope = Scope()
+    repeated: frozenset[str] = frozenset()  # quoted by the previous turn; a new-subject follow-up avoids them
 
 

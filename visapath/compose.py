@@ -25,6 +25,7 @@ OTHER_CLASS_PENALTY = 0.1
 PROFILE_BOOST = 0.03  # a section on the user's own status, when the ask names no class
 APPLY_PENALTY = 0.08  # "how do I apply for X" when the user already holds X and did not ask that
 DEFINITION_PENALTY = 0.06  # a "What is X?" section when the ask is not for a definition
+REPEAT_PENALTY = 0.1  # a section the previous turn quoted, when a follow-up asks about something new
 _DEFINITION = re.compile(r"^\s*(?:what (?:is|are)|what does .+ mean)\b", re.I)
 _ASKS_DEFINITION = re.compile(r"^\s*(?:(?:and|so|but)\s+)?(?:what (?:is|are|does)|what's|explain|define|tell me about)\b|"
                               r"\bwhat (?:is|are|does) (?:an? |the )?[\w-]+(?: [\w-]+)?(?: mean)?\??$", re.I)
@@ -77,9 +78,10 @@ def about_other_class(asked: set[str], hit: Hit) -> bool:
 
 
 def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask: str,
-         personal: Personal = Personal()) -> list[Scored]:
-    """Passages in the order they answer the ask: relevance, heading match, retrieval rank, and
-    the user's status (a nudge toward their own topic; away from applying for what they hold)."""
+         personal: Personal = Personal(), repeated: frozenset[str] = frozenset()) -> list[Scored]:
+    """Passages in the order they answer the ask: relevance, heading match, retrieval rank, the
+    user's status (a nudge toward their own topic; away from applying for what they hold), and,
+    for a follow-up on a new subject, away from what the last answer already quoted."""
     out = []
     for i, hit in enumerate(hits):
         head = heading_scores.get(hit.chunk.id, 0.0)
@@ -92,6 +94,8 @@ def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask
             score += PROFILE_BOOST
         if about_getting_held_status(personal, hit, ask):
             score -= APPLY_PENALTY
+        if hit.chunk.id in repeated:
+            score -= REPEAT_PENALTY
         out.append(Scored(hit, score, head))
     # A section on the class asked about comes before any section on another class.
     out.sort(key=lambda s: (about_other_class(asked, s.hit), -s.score))
