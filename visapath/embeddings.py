@@ -33,6 +33,8 @@ from visapath.budget import checkpoint
 from visapath.config import Settings
 
 EXPORT_VERSION = "1"  # bump when the exported graph changes
+# Texts encoded per hold of the encoder lock: a question from another session waits at most this many.
+LOCK_WINDOW = 16
 
 
 class EmbeddingError(RuntimeError):
@@ -93,18 +95,19 @@ class Embedder:
         raise NotImplementedError
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Encode in windows of `batch_size`, taking the encoder lock per window and letting a
-        waiting caller go first between windows: one large upload never holds the encoder for
-        longer than one window, so another session's question waits one batch, not the upload.
+        """Encode in windows of `LOCK_WINDOW` texts, taking the encoder lock per window and letting
+        a waiting caller go first between windows: one large upload never holds the encoder for
+        longer than one window, so another session's question waits one window, not the upload.
         Between windows an analysis step's time budget is checked (`visapath.budget`)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         parts = []
-        for start in range(0, len(texts), self.batch_size):
+        window = min(self.batch_size, LOCK_WINDOW)
+        for start in range(0, len(texts), window):
             if start:
                 self._let_waiters_go()
                 checkpoint(f"embedding {start:,} of {len(texts):,} passages")
-            parts.append(self._locked_encode(texts[start:start + self.batch_size]))
+            parts.append(self._locked_encode(texts[start:start + window]))
         return np.ascontiguousarray(np.concatenate(parts) if len(parts) > 1 else parts[0], dtype=np.float32)
 
     def _locked_encode(self, texts: list[str]) -> np.ndarray:

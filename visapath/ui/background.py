@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from visapath.budget import Budget, limited
+from visapath.budget import Budget, Cancelled, limited
 from visapath.ui import markup
 
 log = logging.getLogger("visapath.app")
@@ -52,6 +52,9 @@ def run_step(work: Callable[[], T], stage: Callable[[str], None]) -> T:
             with limited("This step", math.inf, cancelled=lambda: stop.is_set() or not alive()) as b:
                 budget.append(b)
                 outcome["value"] = work()
+        except Cancelled as exc:
+            log.warning("analysis stopped: the browser session ended or the page reran")
+            outcome["error"] = exc
         except BaseException as exc:  # handed to the page's thread, which re-raises it
             outcome["error"] = exc
 
@@ -66,9 +69,7 @@ def run_step(work: Callable[[], T], stage: Callable[[str], None]) -> T:
                 stage(now)
                 shown = now
     finally:
-        if thread.is_alive():
-            stop.set()  # the page is being stopped: the work ends at its next checkpoint
-            log.info("analysis stopped: the browser session ended or the page reran")
+        stop.set()  # if the page is being stopped, the work ends at its next checkpoint
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]
