@@ -15,7 +15,7 @@ try {
     return b && !b.disabled;
   }, null, { timeout: 120_000 });
   await page.getByRole('button', { name: /Analyze uploads/ }).click();
-  const progress = page.getByText(/1\/1 · (reading|embedding|indexing)/).first();
+  const progress = page.getByText(/1\/1 · (reading page|reading [0-9,]+ sentences|embedding|indexing)/).first();
   await progress.waitFor({ timeout: 300_000 });
   result.progress = (await progress.innerText()).trim();
   result.closedAt = Date.now();

@@ -40,9 +40,11 @@ def session_alive() -> Callable[[], bool]:
     return lambda: server.is_active_session(session_id)
 
 
-def run_step(work: Callable[[], T], stage: Callable[[str], None]) -> T:
-    """Run `work` on a worker thread; `stage(text)` shows its progress. Raises what `work` raised,
-    and `visapath.budget.Cancelled` in the worker if the session ended or the page reran."""
+def run_step(work: Callable[[], T], label: str) -> T:
+    """Run `work` on a worker thread, showing `label · stage` while it runs (escaped: stages name
+    files, which are data). Raises what `work` raised, and `visapath.budget.Cancelled` in the
+    worker if the session ended or the page reran."""
+    slot = st.empty()
     alive, stop = session_alive(), threading.Event()
     budget: list[Budget] = []
     outcome: dict[str, object] = {}
@@ -66,17 +68,12 @@ def run_step(work: Callable[[], T], stage: Callable[[str], None]) -> T:
             thread.join(POLL_SECONDS)
             now = budget[0].stage if budget else ""
             if now and now != shown:  # a Streamlit call: raises if the session was stopped or rerun
-                stage(now)
+                slot.caption(markup.escape_markdown(f"{label} · {now}"))
                 shown = now
     finally:
         stop.set()  # if the page is being stopped, the work ends at its next checkpoint
+    slot.empty()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]
 
-
-def show_stage(prefix: str) -> Callable[[str], None]:
-    """A one-line progress display under the current element: `prefix · stage` (file names are
-    escaped: they are data, never markup)."""
-    slot = st.empty()
-    return lambda text: slot.caption(markup.escape_markdown(f"{prefix} · {text}"))

@@ -17,7 +17,7 @@ from visapath.models import Document
 from visapath.profile import STATUSES
 from visapath.service import Assistant
 from visapath.ui import markup
-from visapath.ui.background import run_step, show_stage
+from visapath.ui.background import run_step
 from visapath.ui.runtime import AppContext
 from visapath.ui.state import PostingsState, session
 from visapath.workspace import SavedPosting
@@ -56,8 +56,7 @@ def analyze_uploads(a: Assistant, files: list[Any], status: str | None, state: P
             st.text(f"{i}/{len(files)} · reading {file.name}")
             data, name = file.getvalue(), file.name
             try:
-                explanation = run_step(lambda: a.upload_posting(data, name, status),
-                                       show_stage(f"{i}/{len(files)}"))
+                explanation = run_step(lambda: a.upload_posting(data, name, status), f"{i}/{len(files)}")
             except (LoadError, WorkStopped) as exc:
                 failed.append((file.name, str(exc)))
                 continue
@@ -77,7 +76,7 @@ def analyze_paste(a: Assistant, text: str, title: str, status: str | None, state
     try:
         with st.spinner("Analyzing the pasted posting…"):
             explanation = run_step(lambda: a.paste_posting(text, status, title=title.strip() or None),
-                                   show_stage("Pasted posting"))
+                                   "Pasted posting")
     except (LoadError, WorkStopped) as exc:
         state.paste_error = str(exc)
         return
