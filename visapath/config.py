@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     serve_address: str | None = None
     auth_provider: str | None = None  # a provider under [auth.<name>] in .streamlit/secrets.toml; None: [auth]
 
+    # Runtime: how the server is reached (`visapath serve`).
+    port: int = 8501
+    # Host names the server answers to (comma-separated); a WebSocket naming another host is refused
+    # (DNS rebinding). Loopback names are always allowed; required when serving on 0.0.0.0.
+    allowed_hosts: str = ""
+
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
     employers_max_member_mb: float = 2000.0  # largest file extracted from a zip archive
