@@ -19,6 +19,19 @@ from visapath.resources import CHECKOUT_ROOT, default_cache_dir, default_data_di
 # The source tree's root (tests and benches use it); installed code goes through `resource_path`.
 PROJECT_ROOT = CHECKOUT_ROOT
 
+
+def _shared_dir(root: Path = PROJECT_ROOT) -> Path:
+    """`../shared` next to the checkout (labelled data read in place, never copied). A checkout one
+    level deeper (a git worktree under a sibling folder) finds the same folder further up; the
+    nearest `shared/eval` wins, and `VISAPATH_EVAL_DIR` overrides it."""
+    for parent in root.parents:
+        if (parent / "shared" / "eval").is_dir():
+            return parent / "shared"
+    return root.parent / "shared"
+
+
+SHARED_DIR = _shared_dir()
+
 # Offline and private by default: these are set before any HF / Chroma import reads them.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -95,7 +108,7 @@ class Settings(BaseSettings):
 
     # Answer evaluation (`visapath eval questions`): the real-question file, read in place, and the
     # fold used for choices (items whose source_kind matches; the rest is reported as unseen).
-    eval_questions_file: Path = PROJECT_ROOT.parent / "shared" / "eval" / "dev" / "questions.jsonl"
+    eval_questions_file: Path = SHARED_DIR / "eval" / "dev" / "questions.jsonl"
     eval_tuning_sources: str = "MurthyDotCom"
 
     # Uploads and housekeeping.
@@ -106,7 +119,7 @@ class Settings(BaseSettings):
     # Posting reader: the learned sentence classifier beside the rules (weights are a data file).
     posting_classifier: bool = True
     posting_classifier_file: Path | None = Field(default=None, description="Weights (.npz); default: next to the lexicon.")
-    eval_dir: Path = Field(default=PROJECT_ROOT.parent / "shared" / "eval", description="Labelled evaluation/training data, read in place.")
+    eval_dir: Path = Field(default=SHARED_DIR / "eval", description="Labelled evaluation/training data, read in place.")
     posting_max_chars: int = 100_000  # a posting is read up to here (long real ones are ~30k); the rest is flagged, not read
 
     # App serving and sign-in (UI). Local by default: scripts/run.sh binds 127.0.0.1. Setting an
