@@ -66,7 +66,7 @@ class Assistant:
 
     @cached_property
     def grounded(self) -> GroundedAnswerer:
-        return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile)
+        return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile, postings=lambda: self.postings)
 
     @cached_property
     def postings(self) -> PostingWorkspace:
