@@ -290,6 +290,14 @@ def test_fast_xlsx_reader_agrees_with_openpyxl(tmp_path: Path, writer: str) -> N
     got = [_trim(r) for r in xlsx.iter_rows(path)]
     assert got == expected and len(got) == 305
     assert got[1][LCA_HEADER.index("DECISION_DATE")] == "2024-01-10"
+    # The import's bulk path (cells found and decoded in DuckDB) reads the same values, blank rows included.
+    import duckdb
+
+    con = duckdb.connect()
+    cols = {f"c{i}": i for i in range(len(LCA_HEADER))}
+    assert xlsx.stage(con, path, cols, "_t", header_row=1, batch_chars=20_000) == 304
+    staged = [_trim(r) for r in con.execute(f"SELECT {', '.join(cols)} FROM _t ORDER BY _row").fetchall()]
+    assert staged == expected[1:]
 
 
 @pytest.fixture
