@@ -10,5 +10,6 @@ echo "==> syncing the knowledge index"
 # the app requires every visitor to sign in with the OIDC provider in .streamlit/secrets.toml.
 ADDRESS="${VISAPATH_SERVE_ADDRESS:-127.0.0.1}"
 echo "==> starting visapath on http://${ADDRESS}:${VISAPATH_PORT:-8501}"
-exec .venv/bin/streamlit run app.py --server.address "$ADDRESS" --server.port "${VISAPATH_PORT:-8501}" \
-  --browser.gatherUsageStats false "$@"
+# `visapath serve` runs `streamlit run app.py` with the address, port and the Host allow-list
+# (VISAPATH_ALLOWED_HOSTS, required with a wildcard address) from visapath's settings.
+exec .venv/bin/visapath serve -- "$@"

@@ -12,10 +12,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from visapath.cli import common  # noqa: E402
-from visapath.config import PROJECT_ROOT, Settings, get_settings  # noqa: E402
+from visapath.config import PROJECT_ROOT, SHARED_DIR, Settings, get_settings  # noqa: E402
 from visapath.service import Assistant  # noqa: E402
 
-SHARED = PROJECT_ROOT.parent / "shared"
+SHARED = SHARED_DIR
 DEV_SET = SHARED / "eval" / "dev"
 
 

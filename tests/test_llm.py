@@ -234,7 +234,7 @@ def test_failing_or_empty_model_falls_back_with_a_notice(kb_assistant):
     hits = passing_hits(kb_assistant, question)
     broken = fake("x" * 40, error_on_chunk_number=3)
     events = list(generator(kb_assistant, broken, "openai").stream(question, GUIDANCE, hits))
-    assert [e.kind for e in events] == ["delta"] * 3 + ["final"]
+    assert [e.kind for e in events] == ["final"]  # the unfinished, unverified text was never shown
     answer = events[-1].answer
     assert answer.backend == "grounded" and answer.citations and "could not be used" in answer.notice
     assert "FakeListChatModelError" in answer.notice
@@ -243,14 +243,37 @@ def test_failing_or_empty_model_falls_back_with_a_notice(kb_assistant):
     assert blank.backend == "grounded" and blank.citations and "empty answer" in blank.notice
 
 
-def test_stream_yields_deltas_then_the_verified_final(kb_assistant):
+def test_stream_releases_only_verified_sentences(kb_assistant):
+    """The fake model streams one character per chunk: a supported sentence, a hallucination with a
+    citation, a second supported sentence. Only the two supported ones are ever released, each
+    whole, and what has been shown is always a prefix of the final answer."""
     question = "How many unemployment days are allowed on STEM OPT?"
     hits = passing_hits(kb_assistant, question)
-    text = f"{first_sentence(hits[0])} [1]. Students also receive free housing [1]."
+    first, second = first_sentence(hits[0]), first_sentence(hits[1])
+    text = f"{first} [1]. Students on STEM OPT also receive free housing from USCIS [1]. {second} [2]."
     events = list(generator(kb_assistant, fake(text)).stream(question, GUIDANCE, hits))
-    deltas = [e for e in events if e.kind == "delta"]
-    assert len(deltas) == len(text) and "".join(e.text for e in deltas) == text  # one char per fake chunk
-    assert events[-1].kind == "final" and events[-1].answer.answer == f"{first_sentence(hits[0])} [1]."
+    deltas = [e.text for e in events if e.kind == "delta"]
+    final = events[-1].answer
+    assert events[-1].kind == "final" and final.backend == "fake"
+    assert deltas == [f"{first} [1].", f" {second} [2]."]  # sentence by sentence, as soon as each was verified
+    assert "".join(deltas) == final.answer and "free housing" not in final.answer
+    assert final.notice and "1 sentence" in final.notice
+
+
+def test_a_sentence_is_released_only_once_it_is_whole(kb_assistant):
+    """A citation that trails the full stop ("... days. [1]") and an abbreviation ("U.S.") do not
+    release a sentence early; the next sentence's first words do."""
+    question = "How many unemployment days are allowed on STEM OPT?"
+    hits = passing_hits(kb_assistant, question)
+    from visapath.sentence_stream import VerifiedSentences
+
+    released = VerifiedSentences(generator(kb_assistant, fake("x")).verifier, {1: hits[0].chunk.text})
+    first = first_sentence(hits[0])
+    assert released.feed(first + ".") == "" and released.feed(" [1]") == "" and released.feed(" The") == ""
+    shown = released.feed(" U.S. government pays every student [1]. ")
+    assert shown == f"{first} [1]."
+    assert released.feed("Then") == "" and released.close() == ""  # unsupported, uncited: never shown
+    assert released.verification.answer == f"{first} [1]." and len(released.verification.dropped) == 1
 
 
 # -- planted instructions ----------------------------------------------------------------------

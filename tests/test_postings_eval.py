@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from visapath.config import get_settings
 from visapath.evaluation.postings import (
     SENTENCE_LABELS,
     classify_snippet,
@@ -18,7 +19,7 @@ from visapath.evaluation.postings import (
 
 DATA = Path(__file__).parent / "data" / "postings"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEV = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
+DEV = get_settings().eval_dir / "dev"
 
 
 def test_score_labels_by_hand() -> None:

@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 from jinja2 import Environment, StrictUndefined
 
-from visapath.answer import to_citation
-from visapath.models import Citation
+from visapath.compose import to_citation
+from visapath.models import Citation, Hit
 from visapath.retrieval import Retriever, Scope
 
 GUIDANCE = Scope(kinds=("guidance",))
@@ -71,14 +71,21 @@ def posting_facts(analysis: dict[str, Any], status: str) -> dict[str, set[str]]:
 def notes_for(analysis: dict[str, Any], status: str | None, retriever: Retriever, rules_path: Path,
               floor: float) -> list[Note]:
     """Notes for this user's status; none when the status is unknown."""
+    return [Note(text, [to_citation(hit, n)])
+            for n, (text, hit) in enumerate(supported_notes(analysis, status, retriever, rules_path, floor), start=1)]
+
+
+def supported_notes(analysis: dict[str, Any], status: str | None, retriever: Retriever, rules_path: Path,
+                    floor: float) -> list[tuple[str, Hit]]:
+    """Each matching rule's note with the guidance passage that supports it (chat cites it too)."""
     if not status:
         return []
     rules, path_queries = load_rules(str(rules_path))
     facts = posting_facts(analysis, status)
-    notes: list[Note] = []
+    notes: list[tuple[str, Hit]] = []
     for rule in (r for r in rules if r.matches(facts)):
         query = _JINJA.from_string(rule.query).render(status_path_query=path_queries.get(status, rule.text))
         hits = [h for h in retriever.search(query, k=2, scope=GUIDANCE) if h.score >= floor]
         if hits:
-            notes.append(Note(rule.text, [to_citation(hits[0], len(notes) + 1)]))
+            notes.append((rule.text, hits[0]))
     return notes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,16 +17,18 @@ import numpy as np
 import yaml
 
 from visapath.compose import (PartAnswer, Piece, about_other_class, citations_for, heading_texts, lead_units, rank,
-                              uncovered_codes)
+                              to_citation, uncovered_codes)
 from visapath.compose import render as compose_render
 from visapath.config import Settings
 from visapath.embeddings import Embedder
-from visapath.models import Answer, Citation, Hit
+from visapath.models import Answer, Hit
+from visapath.posting_answers import PostingAnswerer, PostingAsk
 from visapath.profile import Profile
 from visapath.prompts import render
 from visapath.question import Analysis, Part, analyze
 from visapath.retrieval import Retriever, Scope
 from visapath.text import codes, tokenize
+from visapath.workspace import PostingWorkspace
 
 
 @lru_cache(maxsize=4)
@@ -88,7 +90,8 @@ class GroundedAnswerer:
     """Analyse the question, retrieve for each of its parts, and quote the sections that answer."""
 
     def __init__(self, settings: Settings, retriever: Retriever,
-                 profile: Callable[[], Profile | None] | None = None) -> None:
+                 profile: Callable[[], Profile | None] | None = None,
+                 postings: Callable[[], PostingWorkspace | None] | None = None) -> None:
         self.settings = settings
         self.retriever = retriever
         self.embedder = retriever.embedder
@@ -96,6 +99,7 @@ class GroundedAnswerer:
         self.gate = TopicGate(self.embedder, settings.topic_scope_path, settings.topic_gate_margin,
                               settings.topic_gate_override)
         self.profile = profile or (lambda: None)
+        self.postings = PostingAnswerer(settings, retriever, postings or (lambda: None), self.sentences.vectors)
 
     def retrieve(self, query: str, scope: Scope) -> list[Hit]:
         return self.retriever.search(query, k=max(self.settings.top_k, self.settings.answer_candidates), scope=scope)
@@ -111,10 +115,21 @@ class GroundedAnswerer:
         analysis = analyze(query)
         per_part: list[list[Hit]] = []
         retrieved: list[Hit] = []
+        postings: list[PostingAsk | None] = []
         for i, part in enumerate(analysis.parts):
+            # An ask about the user's saved postings is answered from them (single ask: the whole
+            # message, since "Does it sponsor?" may name the posting in its background).
+            about = self.postings.resolve(part.text if analysis.compound else analysis.text, scope)
+            postings.append(about)
+            if about is not None:
+                per_part.append([])
+                continue
             found = hits if (hits is not None and i == 0 and not analysis.compound) else self.retrieve(part.query, scope)
             retrieved.extend(found)
-            per_part.append(self.passing(found))
+            # Postings are cited when the ask is about them (above); a guidance ask is answered from guidance.
+            per_part.append(self.passing([h for h in found if h.chunk.kind != "posting"]))
+        if any(postings):
+            return Plan(analysis, per_part, retrieved, False, False, postings=postings, scope=scope)
         best = max((h.score for h in retrieved), default=0.0)
         off_topic = self.gate.off_topic(self.embedder.embed_one(query), best)
         nearest = False
@@ -127,7 +142,7 @@ class GroundedAnswerer:
                                     analysis.about_postings)
                 per_part, nearest = [near[:1]], True
         declined = off_topic or not any(per_part)
-        return Plan(analysis, per_part, retrieved, declined, off_topic, nearest)
+        return Plan(analysis, per_part, retrieved, declined, off_topic, nearest, scope=scope)
 
     def passing(self, hits: list[Hit]) -> list[Hit]:
         """Hits above the floor, and not far below the best one (weak tails add noise)."""
@@ -156,14 +171,19 @@ class GroundedAnswerer:
         answers: list[PartAnswer] = []
         used: set[str] = set()
         compound = plan.analysis.compound
-        for part, hits in zip(plan.analysis.parts, plan.per_part):
+        status = self._profile_status()
+        for i, (part, hits) in enumerate(zip(plan.analysis.parts, plan.per_part)):
+            about = plan.postings[i] if i < len(plan.postings) else None
+            if about is not None:
+                answers.extend(self.postings.answer(about, part, plan.scope, status))
+                continue
             if not hits:
                 answers.append(PartAnswer(part, gap=render_text(self.settings, "not_covered_part", ask=part.text)))
                 continue
             answers.append(self.answer_part(part, hits, plan.analysis, status_topics, used, compound, plan.nearest))
         text, numbers = compose_render(answers)
-        all_hits = [h for hits in plan.per_part for h in hits]
-        citations = citations_for(numbers, all_hits, to_citation)
+        all_hits = [h for hits in plan.per_part for h in hits] + [p.hit for a in answers for p in a.pieces]
+        citations = citations_for(numbers, answers)
         return Answer(answer=text, declined=False, citations=citations, query=plan.analysis.text,
                       context=list(dict.fromkeys(h.chunk.text for h in all_hits)))
 
@@ -205,10 +225,12 @@ class GroundedAnswerer:
         ask_vector = self.embedder.embed_one(ask)
         return {cid: max((float(vectors[t] @ ask_vector) for t in ts), default=0.0) for cid, ts in texts.items()}
 
-    def _profile_topics(self) -> frozenset[str]:
+    def _profile_status(self) -> str | None:
         profile = self.profile()
-        status = getattr(profile, "status", None) if profile is not None else None
-        return status_topics(self.settings, status)
+        return getattr(profile, "status", None) if profile is not None else None
+
+    def _profile_topics(self) -> frozenset[str]:
+        return status_topics(self.settings, self._profile_status())
 
 
 @dataclass
@@ -219,10 +241,7 @@ class Plan:
     declined: bool
     off_topic: bool
     nearest: bool = False  # no passage clears the floor: the nearest ones, labelled as such
+    postings: list[PostingAsk | None] = field(default_factory=list)  # per part: an ask about saved postings
+    scope: Scope = Scope()
 
-
-def to_citation(hit: Hit, n: int) -> Citation:
-    chunk = hit.chunk
-    return Citation(n=n, source=chunk.source, title=chunk.title, section=chunk.section, page=chunk.page,
-                    quote=chunk.text, score=hit.score, kind=chunk.kind, chunk_id=chunk.id)
 

@@ -40,10 +40,13 @@ class Scored:
 
 @dataclass
 class Piece:
-    """A quoted unit and the passage it cites; `label` is our own lead-in (a posting's name)."""
+    """A quoted unit and the passage it cites; `label` is our own lead-in (a posting's name).
+
+    Without a unit, the label is our own sentence that the passage supports (a note on what a
+    posting's verdict means for the user's status), cited like a quote."""
 
     hit: Hit
-    unit: Unit
+    unit: Unit | None
     label: str = ""
 
 
@@ -52,6 +55,7 @@ class PartAnswer:
     part: Part
     pieces: list[Piece] = field(default_factory=list)
     gap: str = ""  # what the sources do not cover, said before the nearest covered facts
+    lead: str = ""  # our own first sentence that answers the ask (a posting's verdict), before the quotes
 
 
 def heading_texts(hit: Hit) -> list[str]:
@@ -113,11 +117,17 @@ def render(parts: list[PartAnswer], notes: list[str] = ()) -> tuple[str, dict[st
     numbers: dict[str, int] = {}
     blocks: list[str] = []
     for answer in parts:
-        pieces: list[str] = [answer.gap] if answer.gap else []
+        pieces: list[str] = [t for t in (answer.lead, answer.gap) if t]
         for piece in answer.pieces:
             n = numbers.setdefault(piece.hit.chunk.id, len(numbers) + 1)
-            body = (f"{piece.unit.text} [{n}]" if piece.unit.is_list
-                    else " ".join(f"{s} [{n}]" for s in piece.unit.sentences))
+            if piece.unit is None:
+                body = f"[{n}]"
+            elif piece.hit.chunk.kind == "posting":  # the posting's own words, quoted as such
+                body = f"\u201c{piece.unit.text}\u201d [{n}]"
+            elif piece.unit.is_list:
+                body = f"{piece.unit.text} [{n}]"
+            else:
+                body = " ".join(f"{s} [{n}]" for s in piece.unit.sentences)
             pieces.append(f"{piece.label} {body}" if piece.label else body)
         if pieces:
             blocks.append(" ".join(pieces))
@@ -125,8 +135,17 @@ def render(parts: list[PartAnswer], notes: list[str] = ()) -> tuple[str, dict[st
     return "\n\n".join(blocks), numbers
 
 
-def citations_for(numbers: dict[str, int], hits: list[Hit], to_citation) -> list[Citation]:
+def citations_for(numbers: dict[str, int], parts: list[PartAnswer]) -> list[Citation]:
+    """One citation per number, from the passage its pieces quote."""
     by_id: dict[str, Hit] = {}
-    for hit in hits:
-        by_id.setdefault(hit.chunk.id, hit)
+    for answer in parts:
+        for piece in answer.pieces:
+            by_id.setdefault(piece.hit.chunk.id, piece.hit)
     return sorted((to_citation(by_id[cid], n) for cid, n in numbers.items() if cid in by_id), key=lambda c: c.n)
+
+
+def to_citation(hit: Hit, n: int) -> Citation:
+    """What `[n]` shows: the whole passage quoted, where it lives, and whose it is (`kind`)."""
+    chunk = hit.chunk
+    return Citation(n=n, source=chunk.source, title=chunk.title, section=chunk.section, page=chunk.page,
+                    quote=chunk.text, score=hit.score, kind=chunk.kind, chunk_id=chunk.id)

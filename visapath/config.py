@@ -19,6 +19,19 @@ from visapath.resources import CHECKOUT_ROOT, default_cache_dir, default_data_di
 # The source tree's root (tests and benches use it); installed code goes through `resource_path`.
 PROJECT_ROOT = CHECKOUT_ROOT
 
+
+def _shared_dir(root: Path = PROJECT_ROOT) -> Path:
+    """`../shared` next to the checkout (labelled data read in place, never copied). A checkout one
+    level deeper (a git worktree under a sibling folder) finds the same folder further up; the
+    nearest `shared/eval` wins, and `VISAPATH_EVAL_DIR` overrides it."""
+    for parent in root.parents:
+        if (parent / "shared" / "eval").is_dir():
+            return parent / "shared"
+    return root.parent / "shared"
+
+
+SHARED_DIR = _shared_dir()
+
 # Offline and private by default: these are set before any HF / Chroma import reads them.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -95,7 +108,7 @@ class Settings(BaseSettings):
 
     # Answer evaluation (`visapath eval questions`): the real-question file, read in place, and the
     # fold used for choices (items whose source_kind matches; the rest is reported as unseen).
-    eval_questions_file: Path = PROJECT_ROOT.parent / "shared" / "eval" / "dev" / "questions.jsonl"
+    eval_questions_file: Path = SHARED_DIR / "eval" / "dev" / "questions.jsonl"
     eval_tuning_sources: str = "MurthyDotCom"
 
     # Uploads and housekeeping.
@@ -106,13 +119,19 @@ class Settings(BaseSettings):
     # Posting reader: the learned sentence classifier beside the rules (weights are a data file).
     posting_classifier: bool = True
     posting_classifier_file: Path | None = Field(default=None, description="Weights (.npz); default: next to the lexicon.")
-    eval_dir: Path = Field(default=PROJECT_ROOT.parent / "shared" / "eval", description="Labelled evaluation/training data, read in place.")
+    eval_dir: Path = Field(default=SHARED_DIR / "eval", description="Labelled evaluation/training data, read in place.")
     posting_max_chars: int = 100_000  # a posting is read up to here (long real ones are ~30k); the rest is flagged, not read
 
     # App serving and sign-in (UI). Local by default: scripts/run.sh binds 127.0.0.1. Setting an
     # address other machines can reach (e.g. 0.0.0.0) requires every visitor to sign in (st.login).
     serve_address: str | None = None
     auth_provider: str | None = None  # a provider under [auth.<name>] in .streamlit/secrets.toml; None: [auth]
+
+    # Runtime: how the server is reached (`visapath serve`).
+    port: int = 8501
+    # Host names the server answers to (comma-separated); a WebSocket naming another host is refused
+    # (DNS rebinding). Loopback names are always allowed; required when serving on 0.0.0.0.
+    allowed_hosts: str = ""
 
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")

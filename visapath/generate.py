@@ -1,10 +1,13 @@
 """Generative answers: retrieval -> prompt -> chat model -> citation verification -> fallback.
 
 The model only ever sees passages above the relevance floor, numbered [1]..[n] and wrapped as
-data; below the floor the grounded refusal is returned without a model call. Its answer is
-streamed as it arrives, then verified (`visapath.verify`): unsupported sentences are dropped
-and counted, and when nothing verifiable remains, or the endpoint fails, the grounded answer
-is returned with a visible notice. Never a traceback, never a silent empty answer.
+data; sentences the injection detector flags are marked inside their passage as quoted text
+addressed to an AI, and the verifier never counts them as support. Below the floor the grounded
+refusal is returned without a model call. The model's answer is streamed sentence by sentence:
+each sentence is verified (`visapath.verify`) before it is released, so a sentence verification
+removes never reaches the screen (`visapath.sentence_stream`). Dropped sentences are counted,
+and when nothing verifiable remains, or the endpoint fails, the grounded answer is returned with
+a visible notice. Never a traceback, never a silent empty answer.
 
 `Responder` wraps one turn of a conversation around either answerer: follow-up rewriting,
 carried passages, persistence and the exchange log.
@@ -12,6 +15,7 @@ carried passages, persistence and the exchange log.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -25,8 +29,9 @@ from visapath.followup import carry_over, rewrite
 from visapath.models import Answer, Hit
 from visapath.prompts import render
 from visapath.retrieval import Scope
-from visapath.text import split_sentences
-from visapath.injection import is_instruction
+from visapath.sentence_stream import VerifiedSentences
+from visapath.text import Span, split_sentences
+from visapath.injection import planted_sentences
 from visapath.verify import Verification, Verifier
 
 if TYPE_CHECKING:  # langchain is imported only when a model is configured (cold start of grounded answers)
@@ -34,6 +39,8 @@ if TYPE_CHECKING:  # langchain is imported only when a model is configured (cold
     from langchain_core.messages import BaseMessage
 
 ERROR_CHARS = 160
+QUOTED = "quoted-instruction"  # the tag around planted sentences inside a source (see prompts/answer)
+_WRAPPER_TAG = re.compile(rf"<\s*/?\s*(?:source|{QUOTED})", re.IGNORECASE)
 
 
 @dataclass
@@ -51,11 +58,11 @@ class Source:
 
     n: int
     hit: Hit
-    flagged: bool  # contains text addressed to an AI (a planted instruction)
+    flagged: bool  # contains text addressed to an AI (a planted instruction), quoted in `text`
 
     @property
     def text(self) -> str:
-        return _as_data(self.hit.chunk.text)
+        return quote_planted(self.hit.chunk.text)
 
     @property
     def kind(self) -> str:
@@ -91,19 +98,21 @@ class GenerativeAnswerer:
             yield StreamEvent("final", answer=declined)
             return
         sources = number_sources(passing)
-        parts: list[str] = []
+        released = VerifiedSentences(self.verifier, {s.n: s.hit.chunk.text for s in sources})
         try:
             for chunk in self.model.stream(self.messages(query, sources)):
-                text = _chunk_text(chunk)
-                if text:
-                    parts.append(text)
+                text = released.feed(_chunk_text(chunk))
+                if text:  # only whole sentences the verifier kept are ever shown
                     yield StreamEvent("delta", text)
+            text = released.close()
         except Exception as exc:  # noqa: BLE001 - every backend failure becomes the grounded fallback
             notice = render("answer/notices/llm_unavailable.txt", root=self.settings.prompts_dir,
                             backend=self.backend, error=_short(exc))
             yield StreamEvent("final", answer=self.fallback(query, passing, notice))
             return
-        yield StreamEvent("final", answer=self.finish(query, "".join(parts), sources, passing))
+        if text:
+            yield StreamEvent("delta", text)
+        yield StreamEvent("final", answer=self.finish(query, released.raw, released.verification, sources, passing))
 
     def messages(self, query: str, sources: list[Source]) -> list[BaseMessage]:
         root = self.settings.prompts_dir
@@ -115,14 +124,14 @@ class GenerativeAnswerer:
 
         return [SystemMessage(system), HumanMessage(user)]
 
-    def finish(self, query: str, raw: str, sources: list[Source], passing: list[Hit]) -> Answer:
-        """Verify the model's text; keep what the sources support or fall back to the grounded answer."""
+    def finish(self, query: str, raw: str, verification: Verification, sources: list[Source],
+               passing: list[Hit]) -> Answer:
+        """Keep the verified sentences of the model's text, or fall back to the grounded answer."""
         root = self.settings.prompts_dir
         if not raw.strip():
             notice = render("answer/notices/llm_unavailable.txt", root=root, backend=self.backend,
                             error="it returned an empty answer")
             return self.fallback(query, passing, notice)
-        verification = self.verifier.verify(raw, {s.n: s.hit.chunk.text for s in sources})
         if not verification.kept:
             if _says_not_covered(raw, render("answer/notices/not_covered.txt", root=root)):
                 notice = render("answer/notices/model_not_covered.txt", root=root)
@@ -153,8 +162,24 @@ def grounded_answer(grounded: GroundedAnswerer, query: str, passing: list[Hit]) 
 
 
 def number_sources(hits: list[Hit]) -> list[Source]:
-    return [Source(n, hit, any(is_instruction(s.text) for s in split_sentences(hit.chunk.text)))
-            for n, hit in enumerate(hits, start=1)]
+    return [Source(n, hit, bool(_planted(hit.chunk.text)[1])) for n, hit in enumerate(hits, start=1)]
+
+
+def quote_planted(text: str) -> str:
+    """Passage text for the prompt: each planted sentence wrapped in <quoted-instruction> tags, so
+    the model reads it as quoted data; the passage cannot open or close a wrapper of its own."""
+    spans, planted = _planted(text)
+    out, position = [], 0
+    for i in sorted(planted):
+        span = spans[i]
+        out += [_as_data(text[position:span.start]), f"<{QUOTED}>", _as_data(span.text), f"</{QUOTED}>"]
+        position = span.end
+    return "".join(out) + _as_data(text[position:])
+
+
+def _planted(text: str) -> tuple[list[Span], set[int]]:
+    spans = split_sentences(text)
+    return spans, planted_sentences(text, spans)
 
 
 def final_answer(events: Iterator[StreamEvent]) -> Answer:
@@ -254,8 +279,8 @@ def _chunk_text(chunk: BaseMessage) -> str:
 
 
 def _as_data(text: str) -> str:
-    """Source text cannot close or open its own <source> wrapper."""
-    return text.replace("</source", "&lt;/source").replace("<source", "&lt;source")
+    """Source text cannot close or open its own <source> or <quoted-instruction> wrapper."""
+    return _WRAPPER_TAG.sub(lambda m: "&lt;" + m.group(0)[1:], text)
 
 
 def _attr(text: str) -> str:

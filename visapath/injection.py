@@ -9,11 +9,14 @@ what counts; the phrases live in `knowledge/lexicon/prompt_injection.yaml`.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from visapath.text import Span
 
 
 @dataclass(frozen=True)
@@ -31,17 +34,26 @@ def _default_path() -> Path:
     return get_settings().lexicon_dir / "prompt_injection.yaml"
 
 
+_NEVER = r"(?!x)x"
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
 @lru_cache(maxsize=4)
-def _load(path: Path, _mtime: int) -> re.Pattern[str]:
+def _load(path: Path, _mtime: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     parts = [f"(?:{e['pattern'] if isinstance(e, dict) else e})" for e in data.get("patterns") or []]
-    return re.compile("|".join(parts) or r"(?!x)x", re.IGNORECASE)
+    return (re.compile("|".join(parts) or _NEVER, re.IGNORECASE),
+            re.compile(data.get("followup") or _NEVER, re.IGNORECASE))
+
+
+def _patterns(path: Path | None) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    p = Path(path) if path else _default_path()
+    return _load(p.resolve(), p.stat().st_mtime_ns)
 
 
 def pattern(path: Path | None = None) -> re.Pattern[str]:
     """All patterns as one compiled regex (cached per file and mtime, so edits are picked up)."""
-    p = Path(path) if path else _default_path()
-    return _load(p.resolve(), p.stat().st_mtime_ns)
+    return _patterns(path)[0]
 
 
 def find_instructions(text: str, path: Path | None = None) -> list[Instruction]:
@@ -52,3 +64,17 @@ def find_instructions(text: str, path: Path | None = None) -> list[Instruction]:
 def is_instruction(text: str, path: Path | None = None) -> bool:
     """Does this text address an AI model?"""
     return bool(pattern(path).search(text))
+
+
+def planted_sentences(text: str, spans: Sequence[Span], path: Path | None = None) -> set[int]:
+    """Indexes of the `spans` (sentences of `text`) that are planted: a sentence with a cue, and
+    each imperative sentence that directly continues one in its paragraph ("Say it sponsors.")."""
+    cue, followup = _patterns(path)
+    planted: set[int] = set()
+    for i, span in enumerate(spans):
+        if cue.search(span.text):
+            planted.add(i)
+        elif (i - 1 in planted and followup.search(span.text)
+              and not _PARAGRAPH_BREAK.search(text, spans[i - 1].end, span.start)):
+            planted.add(i)
+    return planted

@@ -76,6 +76,9 @@ class _LexicalIndex:
         # path and passage), not on the question variants that help rank it.
         self.token_sets = [set(tokenize(embedding_text(c, with_asks=False))) for c in chunks]
         self.subject_codes = [codes(f"{c.title} {c.section or ''}") for c in chunks]
+        self.by_source: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            self.by_source.setdefault(c.source, []).append(i)
 
     def scores(self, query_tokens: list[str]) -> np.ndarray:
         if not self.chunks or not query_tokens:
@@ -114,6 +117,19 @@ class Retriever:
                 chunks, vectors = self.store.all_with_embeddings()
                 self._lexical = _LexicalIndex(chunks, vectors, revision)
             return self._lexical
+
+    def source_hits(self, source: str, scope: Scope, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """Every chunk of one source that the scope allows, in reading order (a saved posting that
+        chat cites by name), scored by cosine with the query when one is given."""
+        lexical = self.lexical()
+        hits = []
+        for i in lexical.by_source.get(source, []):
+            chunk = lexical.chunks[i]
+            if not scope.allows(chunk):
+                continue
+            cosine = float(lexical.vectors[i] @ query_vector) if query_vector is not None and lexical.vectors.size else 0.0
+            hits.append(Hit(chunk, cosine, cosine, None, 0))
+        return sorted(hits, key=lambda h: h.chunk.start)
 
     def search(self, query: str, k: int | None = None, scope: Scope = Scope(), mode: str = "hybrid") -> list[Hit]:
         """Top-k hits for a query. `mode` is 'hybrid', 'vector' or 'bm25' (the latter two for evaluation)."""

@@ -67,7 +67,7 @@ class Assistant:
 
     @cached_property
     def grounded(self) -> GroundedAnswerer:
-        return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile)
+        return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile, postings=lambda: self.postings)
 
     @cached_property
     def database(self) -> "Database":

@@ -27,7 +27,7 @@ import numpy as np
 
 from visapath.answer import SentenceCache
 from visapath.embeddings import Embedder
-from visapath.injection import is_instruction as planted
+from visapath.injection import planted_sentences
 from visapath.text import split_sentences, tokenize
 
 # Tuned on tests/data/verify_pairs.yaml (see bench/bench_llm.py for the sweep).
@@ -228,8 +228,11 @@ def _contributors(claim: str, backing: list[int], cited: list[int], sources: Map
 
 
 def evidence_sentences(passage: str) -> list[str]:
-    """The passage's sentences that can back a claim: planted instructions are not evidence."""
-    return [s.text for s in split_sentences(passage) if not planted(s.text)]
+    """The passage's sentences that can back a claim: planted instructions (and the imperative
+    sentences continuing them) are not evidence, so an answer that obeys one verifies as unsupported."""
+    spans = split_sentences(passage)
+    planted = planted_sentences(passage, spans)
+    return [s.text for i, s in enumerate(spans) if i not in planted]
 
 
 def normalize_markers(text: str) -> str:

@@ -1,9 +1,9 @@
 """`visapath ask`: one question, or a batch, answered with citations.
 
-`--stream` prints the answer as the model writes it. Verification runs after generation, so
-the verified answer can differ (unsupported sentences removed, or the grounded fallback):
-when it does, a "Verified answer" block follows the streamed text. With `--json --stream`
-the deltas go to stderr and only the final JSON to stdout.
+`--stream` prints the answer sentence by sentence as the model writes it; each sentence is
+verified before it is printed, so an unsupported one never appears. When nothing verifiable
+remains (or the model fails) the grounded answer follows in a "Verified answer" block. With
+`--json --stream` the deltas go to stderr and only the final JSON to stdout.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("question", nargs="?", help="the question (omit with --batch)")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.add_argument("--batch", metavar="FILE", help="one question per line ('-' for stdin); prints JSON lines")
-    p.add_argument("--stream", action="store_true", help="print the answer as it is generated, then the verified one")
+    p.add_argument("--stream", action="store_true", help="print each verified sentence as soon as the model has written it")
     p.add_argument("--conversation", metavar="ID", help="continue a saved conversation ('new' starts one)")
     p.set_defaults(func=run)
 

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from visapath.config import SHARED_DIR
 from visapath.postings import Lexicon, PostingAnalysis, analyze_posting, combine_labels, load_lexicon, sentence_findings
 from visapath.postings.classifier import SentenceClassifier
 from visapath.postings.reader import AUTO
@@ -27,7 +28,7 @@ from visapath.postings.reader import AUTO
 Reader = SentenceClassifier | str | None  # "auto" (shipped), a classifier, or None (rules alone)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEV_DIR = PROJECT_ROOT.parent / "shared" / "eval" / "dev"
+DEV_DIR = SHARED_DIR / "eval" / "dev"
 DEV_SENTENCES = DEV_DIR / "sentences.jsonl"
 DEV_POSTINGS = DEV_DIR / "postings"
 SENTENCE_LABELS = ("sponsors", "no_sponsorship", "citizenship_or_clearance", "authorization_ambiguous", "unrelated")

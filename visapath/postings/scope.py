@@ -81,12 +81,30 @@ def _comma_scope(parts: list[str], list_tail: bool, lex: Lexicon) -> list[str]:
     return parts[i:]
 
 
+_ASIDE = re.compile(r"\s*\([^()]{0,80}\)")
+_VERB_START = re.compile(r"\s*(?:is|are|was|will|would|can|cannot|can[’']?t|isn[’']?t|aren[’']?t|won[’']?t|has|have|may|might|should|must|does|do)\b", re.I)
+
+
 def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
     """The clause text after a noun-like cue ("sponsorship is not available")."""
     right = masked[end : end + REACH]
+    aside = _ASIDE.match(right)  # "visa sponsorship (including H-1B) is not available"
+    if aside:
+        right = right[aside.end() :]
     m = lex.breaks.search(right)
     region = right[: m.start()] if m else right
-    region = region.split(",")[0]
+    parts = region.split(",")
+    # "Sponsorship, in any form, is not available" / "benefits, such as visa sponsorship, are not
+    # available": an empty or short aside right after the cue does not end its clause.
+    i = 0
+    while i < min(2, len(parts) - 1) and len(_WORD.findall(parts[i])) == 0 and len(_WORD.findall(parts[i + 1])) <= 3:
+        i += 1
+    if i and len(parts) > i + 1 and not _WORD.findall(parts[0]):
+        region = " ".join(parts[: i + 2])
+    elif len(parts) > 1 and not _WORD.findall(parts[0]) and _VERB_START.match(parts[1]):
+        region = parts[1]
+    else:
+        region = parts[0]
     return " ".join(_WORD.findall(region)[: lex.window])
 
 

@@ -30,9 +30,12 @@ class _Match:
 _SPONSORSHIP_FAMILIES = frozenset({"offer", "need", "transfer", "visa_mention"})  # what a pro-verb ("do so") can refer to
 _FAMILY_RANK = {fam: i for i, fam in enumerate(CUE_FAMILIES)}
 _HEADER_SPLIT = re.compile(r"\s*(?:\||•|·|,|;|\s[-–—]\s|/|\(|\)|\n|\+|\s&\s)\s*")
+_PREDICATE = re.compile(r"\b(?:is|are|will|must|do|does|not|can|cannot|offer|offers|hire|apply|require|requires|need|needs)\b", re.I)
+
+
 def _is_header_item(sentence: str, m: _Match, lex: Lexicon) -> bool:
     """True when the cue is a whole item of a header line: "Acme | NYC | ONSITE | VISA"."""
-    if len(sentence) > 300:  # header lines are short
+    if len(sentence) > 300 or _PREDICATE.search(sentence):  # header lines are short and have no verb
         return False
     cue = sentence[m.start : m.end].strip(" *.!:-").lower()
     pos = 0
@@ -70,7 +73,7 @@ def _collect(sentence: str, lex: Lexicon) -> tuple[list[_Match], list[tuple[int,
     # "support H-1B transfers": an offer verb whose object is a transfer is a transfer statement.
     transfers = [m for m in kept if m.family == "transfer"]
     kept = [m for m in kept if not (m.family == "offer" and any(t.start < m.end and m.start < t.end for t in transfers))]
-    kept.sort(key=lambda m: (_FAMILY_RANK.get(m.family, 9), -m.cue.confidence, -(m.end - m.start)))
+    kept.sort(key=lambda m: (not m.cue.opt("open"), _FAMILY_RANK.get(m.family, 9), -m.cue.confidence, -(m.end - m.start)))
     chosen: list[_Match] = []
     for m in kept:
         if not any(c.start < m.end and m.start < c.end for c in chosen):
@@ -79,8 +82,10 @@ def _collect(sentence: str, lex: Lexicon) -> tuple[list[_Match], list[tuple[int,
     return chosen, dropped + unrelated
 
 
-def _interpret(sentence: str, masked: str, hedged: bool, m: _Match, lex: Lexicon) -> Finding | None:
-    """Turn one cue match into a label using its polarity and context."""
+def _interpret(sentence: str, masked: str, hedged: bool, m: _Match, lex: Lexicon, strict_text: str | None = None) -> Finding | None:
+    """Turn one cue match into a label using its polarity and context. `strict_text` is where an
+    authorization cue looks for strict qualifiers (empty beside an open-door cue such as "with or
+    without sponsorship", whose "now and in the future" is not strict)."""
     neg = _negated(masked, m.start, m.end, m.cue.scope, lex)
     clause = _clause(masked, m.start, m.end, lex)
     conf = m.cue.confidence * (0.85 if hedged else 1.0)
@@ -139,7 +144,7 @@ def _interpret(sentence: str, masked: str, hedged: bool, m: _Match, lex: Lexicon
     if fam == "authorization":
         if neg:
             return None
-        if lex.authorization_strict.search(sentence):
+        if lex.authorization_strict.search(sentence if strict_text is None else strict_text):
             return f("no_sponsorship", 0.8)
         return f("authorization_ambiguous")
     return None
@@ -217,7 +222,9 @@ def read_sentence(sentence: str, lexicon: Lexicon | None = None, list_item: bool
     matches, dropped = _collect(sentence, lex)
     topical = any(m.family in _SPONSORSHIP_FAMILIES for m in matches)
     matches = [m for m in matches if topical or not m.cue.opt("needs_topic")]
-    interpreted = [_interpret(sentence, masked, hedged, m, lex) for m in matches]
+    open_door = [(m.start, m.end) for m in matches if m.cue.opt("open")]
+    strict_text = "" if open_door else None  # "with or without sponsorship": nothing here is strict
+    interpreted = [_interpret(sentence, masked, hedged, m, lex, strict_text) for m in matches]
     findings = [x for x in interpreted if x]
     negated = [_negated(masked, m.start, m.end, m.cue.scope, lex) for m in matches]
     best = _combine_sentence(findings)
