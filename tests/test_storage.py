@@ -161,3 +161,38 @@ def test_an_unreachable_server_is_a_clear_message(cli_data: Path, monkeypatch: p
     monkeypatch.setattr(common, "_assistant", None)
     assert main(["profile", "--name", "Ana"]) == 2
     assert "SQLite or PostgreSQL" in capsys.readouterr().err
+
+
+def test_an_embedded_database_is_copied_to_a_server_once(cli_data: Path, corpus: Path, database_url: str,
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]):
+    """`visapath db copy data/visapath.sqlite3` moves a local user's data into the configured server."""
+    monkeypatch.setenv("VISAPATH_KNOWLEDGE_DIR", str(corpus))
+    monkeypatch.setenv("VISAPATH_USER", "ana")
+    get_settings.cache_clear()
+    local = Assistant(get_settings())  # the embedded store in the data folder
+    local.profiles.update(name="Ana Lima", status="h1b")
+    pid = local.paste_posting(POSTING).saved.id
+    conv = local.conversations.create("Offers")
+    local.ask("Which company here sponsors H-1B visas for the computer vision engineer role?", conversation_id=conv.id)
+    embedded = get_settings().sqlite_path
+    target = database_url if "postgresql" in database_url else f"sqlite:///{tmp_path / 'server.sqlite3'}"
+
+    monkeypatch.setenv("VISAPATH_DATABASE_URL", target)
+    get_settings.cache_clear()
+    monkeypatch.setattr(common, "_assistant", None)
+    assert main(["db", "copy", str(embedded), "--json"]) == 0
+    copied = json.loads(capsys.readouterr().out)["copied"]
+    assert copied == {"profiles": 1, "postings": 1, "conversations": 1, "messages": 2, "responses": 1}
+    assert main(["db", "copy", str(embedded), "--json"]) == 0  # again: nothing copied twice
+    assert set(json.loads(capsys.readouterr().out)["copied"].values()) == {0}
+    assert main(["db", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["migrations"] == [name for name, _ in MIGRATIONS] and status["rows"]["messages"] == 2
+
+    hosted = Assistant(get_settings())
+    hosted.ensure_index()
+    assert hosted.profile.name == "Ana Lima" and [p.id for p in hosted.postings.list()] == [pid]
+    assert [m.role for m in hosted.conversations.get(conv.id).messages] == ["user", "assistant"]
+    assert main(["db", "copy", str(tmp_path / "missing.sqlite3")]) == 2
+    assert "no database file" in capsys.readouterr().err

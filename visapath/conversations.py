@@ -89,14 +89,19 @@ class ConversationStore:
         self.apply_retention()
 
     def _connect(self) -> AbstractContextManager[Connection]:
-        """One transaction (see `Database.begin`)."""
+        """One reading transaction (see `Database.begin`)."""
         return self.db.begin()
+
+    def _write(self) -> AbstractContextManager[Connection]:
+        """One writing transaction: SQLite's write lock is taken first, so a read-then-write step
+        waits for another writer instead of failing on a lock upgrade."""
+        return self.db.begin(immediate=True)
 
     # -- conversations ---------------------------------------------------------------------------
     def create(self, title: str = "New conversation") -> Conversation:
         now = _now()
         conv = Conversation(uuid.uuid4().hex[:12], _title(title), now, now)
-        with self._connect() as db:
+        with self._write() as db:
             db.execute(text("INSERT INTO conversations (id, owner, title, created, updated) "
                             "VALUES (:id, :owner, :title, :now, :now)"),
                        {"id": conv.id, "owner": self.owner, "title": conv.title, "now": now})
@@ -123,7 +128,7 @@ class ConversationStore:
         title = _title(title)
         if not title:
             raise ValueError("A conversation title cannot be empty.")
-        with self._connect() as db:
+        with self._write() as db:
             self._row(db, conversation_id)
             db.execute(text("UPDATE conversations SET title = :title, updated = :now WHERE id = :c AND owner = :owner"),
                        {"title": title, "now": _now(), "c": conversation_id, "owner": self.owner})
@@ -131,7 +136,7 @@ class ConversationStore:
 
     def delete(self, conversation_id: str) -> None:
         """Delete the conversation with every copy of it: its messages and its exchange-log rows."""
-        with self._connect() as db:
+        with self._write() as db:
             self._row(db, conversation_id)
             args = {"c": conversation_id, "owner": self.owner}
             db.execute(text("DELETE FROM messages WHERE conversation_id = :c"), args)
@@ -147,7 +152,7 @@ class ConversationStore:
         """
         changed = 0
         needle = f'%"source": "{_like_escape(source)}"%'
-        with self._connect() as db:
+        with self._write() as db:
             rows = _rows(db, "SELECT m.id, m.answer_json FROM messages m JOIN conversations c ON c.id = m.conversation_id "
                              "WHERE c.owner = :owner AND m.role = 'assistant' AND m.answer_json LIKE :needle ESCAPE '\\'",
                          owner=self.owner, needle=needle)
@@ -167,7 +172,7 @@ class ConversationStore:
     def forget_all(self) -> int:
         """Delete every conversation, message and logged exchange of this user; returns rows deleted."""
         args = {"owner": self.owner}
-        with self._connect() as db:
+        with self._write() as db:
             deleted = db.execute(text("DELETE FROM messages WHERE conversation_id IN "
                                       "(SELECT id FROM conversations WHERE owner = :owner)"), args).rowcount
             deleted += db.execute(text("DELETE FROM conversations WHERE owner = :owner"), args).rowcount
@@ -179,7 +184,7 @@ class ConversationStore:
         if self.retention_days is None:
             return 0
         cutoff = (datetime.now(timezone.utc) - timedelta(days=self.retention_days)).isoformat(timespec="milliseconds")
-        with self._connect() as db:
+        with self._write() as db:
             return db.execute(text("DELETE FROM responses WHERE created < :cutoff"), {"cutoff": cutoff}).rowcount
 
     def append_turn(self, conversation_id: str, question: str, answer: Answer) -> None:
@@ -187,7 +192,7 @@ class ConversationStore:
         now = _now()
         insert = text("INSERT INTO messages (conversation_id, role, content, answer_json, created) "
                       "VALUES (:c, :role, :content, :record, :now)")
-        with self._connect() as db:
+        with self._write() as db:
             row = self._row(db, conversation_id)
             db.execute(insert, {"c": conversation_id, "role": "user", "content": question, "record": None, "now": now})
             db.execute(insert, {"c": conversation_id, "role": "assistant", "content": answer.answer,
@@ -198,7 +203,7 @@ class ConversationStore:
 
     def pop_last_turn(self, conversation_id: str) -> None:
         """Remove the last question and its answer (regenerate, edit-and-resend replace them)."""
-        with self._connect() as db:
+        with self._write() as db:
             self._row(db, conversation_id)
             ids = [r["id"] for r in _rows(db, "SELECT id FROM messages WHERE conversation_id = :c "
                                               "ORDER BY id DESC LIMIT 2", c=conversation_id)]
@@ -209,7 +214,7 @@ class ConversationStore:
         """Thumbs up (1), down (0) or none on the answer of turn `turn` (0-based), kept with it."""
         if value not in (0, 1, None):
             raise ValueError("Feedback is 1 (helpful), 0 (not helpful) or None.")
-        with self._connect() as db:
+        with self._write() as db:
             self._row(db, conversation_id)
             rows = _rows(db, "SELECT id, answer_json FROM messages WHERE conversation_id = :c AND role = 'assistant' "
                              "ORDER BY id", c=conversation_id)
@@ -241,7 +246,7 @@ class ConversationStore:
     # -- exchange log ------------------------------------------------------------------------------
     def log(self, exchange: Exchange) -> None:
         a = exchange.answer
-        with self._connect() as db:
+        with self._write() as db:
             db.execute(text(
                 "INSERT INTO responses (conversation_id, owner, question, query, rewrite_method, answer, backend, "
                 "model, declined, citation_precision, notice, duration_ms, created, sources) "
@@ -300,4 +305,5 @@ def _title(text: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    """Microseconds, so two changes in one millisecond still sort (no row order to fall back on)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -164,3 +164,54 @@ def forget_engine(url: str) -> None:
         engine = _ENGINES.pop(url, None)
     if engine is not None:
         engine.dispose()
+
+
+# -- moving to a shared server --------------------------------------------------------------------
+def copy_database(source: Database, target: Database) -> dict[str, int]:
+    """Copy every user's rows from `source` (e.g. the embedded file) into `target` (e.g. PostgreSQL).
+
+    What the target already holds wins: a profile, posting or conversation with the same key is
+    skipped, and a logged exchange already there (same user, time and question) is not copied
+    again, so running it twice copies nothing twice. Row ids of messages and log rows are given
+    by the target. Returns the rows copied per table. Postings copied to a deployment with another
+    index are indexed again when their user's assistant starts (`PostingWorkspace.reconcile`).
+    """
+    copied = {"profiles": 0, "postings": 0, "conversations": 0, "messages": 0, "responses": 0}
+    with source.begin() as src, target.begin(immediate=True) as dst:
+        for row in src.execute(text("SELECT owner, data, updated FROM profiles")).mappings():
+            copied["profiles"] += dst.execute(text(
+                "INSERT INTO profiles (owner, data, updated) VALUES (:owner, :data, :updated) "
+                "ON CONFLICT (owner) DO NOTHING"), dict(row)).rowcount
+        for row in src.execute(text("SELECT owner, id, record, analysis, pages, text, created FROM postings")).mappings():
+            copied["postings"] += dst.execute(text(
+                "INSERT INTO postings (owner, id, record, analysis, pages, text, created) VALUES "
+                "(:owner, :id, :record, :analysis, :pages, :text, :created) ON CONFLICT (owner, id) DO NOTHING"),
+                dict(row)).rowcount
+        for row in src.execute(text("SELECT id, owner, title, created, updated FROM conversations")).mappings():
+            if not dst.execute(text("INSERT INTO conversations (id, owner, title, created, updated) VALUES "
+                                    "(:id, :owner, :title, :created, :updated) ON CONFLICT (id) DO NOTHING"),
+                               dict(row)).rowcount:
+                continue
+            copied["conversations"] += 1
+            for message in src.execute(text("SELECT conversation_id, role, content, answer_json, created FROM messages "
+                                            "WHERE conversation_id = :c ORDER BY id"), {"c": row["id"]}).mappings():
+                dst.execute(text("INSERT INTO messages (conversation_id, role, content, answer_json, created) VALUES "
+                                 "(:conversation_id, :role, :content, :answer_json, :created)"), dict(message))
+                copied["messages"] += 1
+        columns = ("conversation_id, owner, question, query, rewrite_method, answer, backend, model, declined, "
+                   "citation_precision, notice, duration_ms, created, sources")
+        for row in src.execute(text(f"SELECT {columns} FROM responses ORDER BY id")).mappings():
+            present = dst.execute(text("SELECT 1 FROM responses WHERE owner = :owner AND created = :created "
+                                       "AND question = :question"), dict(row)).first()
+            if present is None:
+                placeholders = ", ".join(f":{c.strip()}" for c in columns.split(","))
+                dst.execute(text(f"INSERT INTO responses ({columns}) VALUES ({placeholders})"), dict(row))
+                copied["responses"] += 1
+    return copied
+
+
+def table_counts(db: Database) -> dict[str, int]:
+    """Rows per table (all users), for `visapath db status`."""
+    with db.begin() as conn:
+        return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+                for table in ("profiles", "postings", "conversations", "messages", "responses")}

@@ -224,7 +224,7 @@ class ProfileStore:
 
     def delete(self) -> bool:
         """Erase this user's profile (and an old profile file); True when there was one."""
-        with self.db.begin() as conn:
+        with self.db.begin(immediate=True) as conn:
             removed = conn.execute(text("DELETE FROM profiles WHERE owner = :o"), {"o": self.owner}).rowcount
         had_file = self.legacy_path.exists()
         self.legacy_path.unlink(missing_ok=True)

@@ -172,7 +172,7 @@ class PostingWorkspace:
         pid = identifiers.posting_id(pid)
         self.import_legacy()
         removed = self.indexer.remove_source(source_for(pid), self.owner)
-        with self.db.begin() as conn:
+        with self.db.begin(immediate=True) as conn:
             found = conn.execute(text("DELETE FROM postings WHERE owner = :o AND id = :id"),
                                  {"o": self.owner, "id": pid}).rowcount > 0
         if self.on_delete is not None:
@@ -184,7 +184,7 @@ class PostingWorkspace:
         store = self.indexer.store
         ids = store.ids_where({"$and": [{"owner": self.owner}, {"kind": "posting"}]})
         store.delete(ids, purge=True)
-        with self.db.begin() as conn:
+        with self.db.begin(immediate=True) as conn:
             conn.execute(text("DELETE FROM postings WHERE owner = :o"), {"o": self.owner})
         if self.root.exists():
             shutil.rmtree(self.root)

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from visapath.cli import ask, core, draft, employers, evaluate, explain, train, privacy, serve
+from visapath.cli import ask, core, db, draft, employers, evaluate, explain, train, privacy, serve
 
-COMMANDS = (ask, core, explain, draft, evaluate, employers, train, privacy, serve)
+COMMANDS = (ask, core, explain, draft, evaluate, employers, train, privacy, serve, db)
 
 
 def build_parser() -> argparse.ArgumentParser:
