@@ -195,6 +195,11 @@ class Settings(BaseSettings):
         return self.lexicon_dir / "title_soc.yaml"
 
     @property
+    def places_path(self) -> Path:
+        """Cities (and their short forms) to US states, for places named in questions and postings."""
+        return self.lexicon_dir / "places.yaml"
+
+    @property
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
 
