@@ -127,11 +127,14 @@ class Settings(BaseSettings):
     serve_address: str | None = None
     auth_provider: str | None = None  # a provider under [auth.<name>] in .streamlit/secrets.toml; None: [auth]
 
-    # Runtime: how the server is reached (`visapath serve`).
+    # Runtime: how the server is reached (`visapath serve`) and what one analysis step may cost.
     port: int = 8501
     # Host names the server answers to (comma-separated); a WebSocket naming another host is refused
     # (DNS rebinding). Loopback names are always allowed; required when serving on 0.0.0.0.
     allowed_hosts: str = ""
+    # Seconds one analysis step (explaining an upload or a paste, reading a file to ingest) may run
+    # before it stops with a message; in the app it also stops when the browser session ends.
+    analysis_budget_seconds: float = Field(default=120.0, gt=0)
 
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
