@@ -120,3 +120,23 @@ def test_shipped_weights_load_and_read_a_posting(embed) -> None:
     assert a.sponsorship.evidence and "sponsor" in a.sponsorship.evidence[0].cue
     b = analyze_posting("Backend Engineer\nWe sponsor H-1B visas and green cards for every engineer we hire.", classifier=clf)
     assert b.sponsorship.verdict == "sponsors"
+
+
+def test_own_training_sentences_follow_the_scheme_and_stay_training_side(tmp_path: Path) -> None:
+    """The project's own sentences are valid training data (known labels, unique ids, every label
+    present) and are never scored: the CV choice pool only holds the training directory's rows."""
+    import json
+
+    from visapath.postings.training import own_sentences_dir, read_jsonl, validation_pool
+
+    rows = read_jsonl(own_sentences_dir() / "sentences.jsonl")
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert {r["label"] for r in rows} == set(CLASSES)
+    train_dir = tmp_path / "train"
+    train_dir.mkdir()
+    own = [r for r in read_jsonl(DATA / "sentences.jsonl") if r.get("label") in CLASSES][:40]
+    (train_dir / "sentences.jsonl").write_text(
+        "".join(json.dumps(dict(r, company=f"Company {i}")) + "\n" for i, r in enumerate(own)), encoding="utf-8")
+    ex = load_examples([train_dir, own_sentences_dir()])
+    pool = validation_pool(ex, train_dir)
+    assert 0 < len(pool) < len(own) and all(ex[i].origin == str(train_dir) for i in pool)

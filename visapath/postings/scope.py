@@ -71,6 +71,8 @@ def _comma_scope(parts: list[str], list_tail: bool, lex: Lexicon) -> list[str]:
         if not prev:  # a blanked hedge between commas is transparent
             parts[i - 1] += parts.pop(i)
         elif (last and not cur and list_tail and len(prev.split()) <= 5) \
+                or (last and _ENDS_JOINER.search(cur) and 0 < len(prev.split()) <= 3) \
+                or (last and _INFINITIVE.match(cur)) \
                 or lex.list_joiners.search(cur) \
                 or (not last and 0 < len(cur.split()) <= 3) \
                 or (not cur and lex.continuations.search(prev)):
@@ -82,13 +84,16 @@ def _comma_scope(parts: list[str], list_tail: bool, lex: Lexicon) -> list[str]:
 
 
 _ASIDE = re.compile(r"\s*\([^()]{0,80}\)")
+_INSIDE_ASIDE = re.compile(r"[^()]{0,80}\)")  # the cue sits inside a parenthesis: its clause goes on after it
+_INFINITIVE = re.compile(r"to\b", re.I)  # "not in a position, now or later, to offer": the infinitive continues the clause
+_ENDS_JOINER = re.compile(r"\b(?:or|and|nor|and/or)\s*$|&\s*$", re.I)  # "No OPT, CPT, STEM OPT or visa sponsorship"
 _VERB_START = re.compile(r"\s*(?:is|are|was|will|would|can|cannot|can[’']?t|isn[’']?t|aren[’']?t|won[’']?t|has|have|may|might|should|must|does|do)\b", re.I)
 
 
 def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
     """The clause text after a noun-like cue ("sponsorship is not available")."""
     right = masked[end : end + REACH]
-    aside = _ASIDE.match(right)  # "visa sponsorship (including H-1B) is not available"
+    aside = _ASIDE.match(right) or _INSIDE_ASIDE.match(right)  # "visa sponsorship (including H-1B transfers) is not available"
     if aside:
         right = right[aside.end() :]
     m = lex.breaks.search(right)

@@ -161,8 +161,10 @@ class CVResult:
 
 
 def cross_validate(x: np.ndarray, y: Sequence[str], groups: Sequence[str], k: int = 5, seed: int = DEFAULT_SEED,
-                   c: float = DEFAULT_C, readings: Sequence[Any] | None = None, texts: Sequence[str] | None = None) -> CVResult:
-    """Grouped k-fold: train on k-1 folds, predict the held fold with the shipped combination."""
+                   c: float = DEFAULT_C, readings: Sequence[Any] | None = None, texts: Sequence[str] | None = None,
+                   extra: tuple[np.ndarray, Sequence[str]] | None = None) -> CVResult:
+    """Grouped k-fold: train on k-1 folds (plus `extra`, always training-side), predict the held
+    fold with the shipped combination."""
     from visapath.evaluation.postings import score_labels
     from visapath.postings.classifier import combine
 
@@ -170,7 +172,10 @@ def cross_validate(x: np.ndarray, y: Sequence[str], groups: Sequence[str], k: in
     pred: list[str] = [""] * len(y)
     for test in grouped_folds(groups, k):
         train = np.setdiff1d(np.arange(len(y)), test)
-        model = fit(x[train], [y[i] for i in train], seed=seed, c=c)
+        xs, ys = x[train], [y[i] for i in train]
+        if extra is not None and len(extra[1]):
+            xs, ys = np.vstack([xs, extra[0]]), ys + list(extra[1])
+        model = fit(xs, ys, seed=seed, c=c)
         d = model.embedding_dim
         probs = model.predict_proba(x[test, :d], x[test, d:])
         for i, p in zip(test, probs):
@@ -203,30 +208,40 @@ class TrainReport:
         return "\n".join(out)
 
 
+def own_sentences_dir() -> Path:
+    """The project's own labelled sentences (written for visapath, aimed at phrasings the shared
+    data has few of, mostly offers); they are training data only, never scored."""
+    from visapath.postings.lexicon import _default_lexicon_path
+
+    return _default_lexicon_path().parent / "posting_sentences"
+
+
 def train(dirs: Sequence[Path], embed: Callable[[list[str]], np.ndarray], seed: int = DEFAULT_SEED, c: float = DEFAULT_C,
-          train_dir: Path | None = None, cv_folds: int = 5) -> TrainReport:
-    """Fit the shipped model on every example in `dirs`; with `train_dir` also fit the
-    validation model on its choice pool (held-out fold and other directories excluded) and
-    report grouped CV on that pool."""
+          train_dir: Path | None = None, cv_folds: int = 5, own_dirs: Sequence[Path] = ()) -> TrainReport:
+    """Fit the shipped model on every example in `dirs` and `own_dirs`; with `train_dir` also fit
+    the validation model on its choice pool plus `own_dirs` (held-out fold and the other
+    directories, e.g. dev, excluded) and report grouped CV on that pool (own sentences always sit
+    on the training side of a fold, so they never inflate a score)."""
     from collections import Counter
 
     lex = load_lexicon()
-    ex = load_examples(dirs, lex)
+    ex = load_examples(list(dirs) + list(own_dirs), lex)
     texts = [e.text for e in ex]
     x = featurize(texts, embed, lex)
     y = [e.label for e in ex]
-    meta = {"data": sorted({Path(e.origin).name for e in ex}), "classes": list(CLASSES)}
+    meta = {"data": sorted({Path(e.origin).name for e in ex}), "classes": list(CLASSES)}  # directory names only
     model = fit(x, y, seed=seed, c=c, meta=dict(meta, role="shipped"))
     validation, cv = None, None
     if train_dir is not None:
         pool = validation_pool(ex, Path(train_dir))
+        own = [i for i, e in enumerate(ex) if Path(e.origin) in {Path(d) for d in own_dirs}]
         if pool:
-            validation = fit(x[pool], [y[i] for i in pool], seed=seed, c=c,
+            validation = fit(x[pool + own], [y[i] for i in pool + own], seed=seed, c=c,
                              meta=dict(meta, role="validation", holdout_buckets=HOLDOUT_BUCKETS))
             if cv_folds > 1:
                 readings = [read_sentence(texts[i], lex) for i in pool]
                 cv = cross_validate(x[pool], [y[i] for i in pool], [ex[i].group for i in pool], cv_folds, seed, c,
-                                    readings, [texts[i] for i in pool])
+                                    readings, [texts[i] for i in pool], extra=(x[own], [y[i] for i in own]))
     counts = dict(Counter(y))
     return TrainReport(model, validation, {k: counts.get(k, 0) for k in CLASSES}, cv)
 
