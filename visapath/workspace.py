@@ -6,7 +6,6 @@ atomically, so a failure at any step leaves no half-stored posting behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -48,8 +47,11 @@ def source_for(posting_id: str) -> str:
 
 
 def posting_id(text: str) -> str:
-    """Same text, same id: uploading a posting twice keeps one copy."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    """Same posting, same id: uploading it twice, or once as a PDF and once as text, keeps one copy
+    (the key ignores spacing, punctuation and case; see `visapath.postings.screening`)."""
+    from visapath.postings.screening import content_key
+
+    return content_key(text)
 
 
 class PostingWorkspace:
