@@ -91,9 +91,12 @@ def test_followup_detection(question, followup):
 
 def test_rule_rewrite_carries_the_previous_subject():
     assert subject_terms("How does the H-1B lottery work?") == ["H-1B", "lottery"]
-    turn = rule_rewrite("what about for a master's?", ["How does the H-1B lottery work?"])
+    turn = rule_rewrite("and does it cover me?", ["How does the H-1B lottery work?"])
     assert turn.method == "rules" and turn.carried_terms == ["H-1B", "lottery"]
-    assert turn.query == "H-1B lottery: what about for a master's?"
+    assert turn.query == "H-1B lottery: and does it cover me?"
+    # A follow-up with a subject of its own keeps the visa class, not the last topic.
+    narrower = rule_rewrite("what about for a master's?", ["How does the H-1B lottery work?"])
+    assert narrower.carried_terms == ["H-1B"] and narrower.query == "H-1B: what about for a master's?"
     standalone = rule_rewrite("What is Form I-983?", ["How does the H-1B lottery work?"])
     assert standalone.query == "What is Form I-983?" and not standalone.rewritten
     assert rewrite("what about for a master's?", [], []).query == "what about for a master's?"  # first turn
@@ -106,7 +109,7 @@ def test_model_rewrite_and_its_fallback_to_rules():
     assert turn.method == "model" and turn.query == "Does the H-1B master's cap need a US degree?"
     turn = rewrite("what about for a master's?", ["How does the H-1B lottery work?"],
                    ["How does the H-1B lottery work?"], model=FailingModel(responses=["unused"]))
-    assert turn.method == "rules" and turn.query == "H-1B lottery: what about for a master's?"
+    assert turn.method == "rules" and turn.query == "H-1B: what about for a master's?"
 
 
 # -- follow-ups end to end (grounded mode, real index) -----------------------------------------

@@ -16,7 +16,7 @@ from visapath.config import PROJECT_ROOT
 LAYERS: dict[str, int] = {
     # 0: settings, resources, data types, text utilities, templates
     "visapath.config": 0, "visapath.resources": 0, "visapath.models": 0, "visapath.text": 0,
-    "visapath.prompts": 0, "visapath.injection": 0,
+    "visapath.prompts": 0, "visapath.injection": 0, "visapath.budget": 0,
     # 1: components over files and models: encoder, vector store, chat-model registry
     "visapath.embeddings": 1, "visapath.store": 1, "visapath.llm": 1,
     # 2: ingestion
@@ -35,7 +35,7 @@ LAYERS: dict[str, int] = {
     "app": 7,
 }
 FRONT_ENDS = ("visapath.cli", "visapath.ui", "visapath.__main__", "app", "visapath.pages")
-INGEST_MAY_USE = ("ingest", "visapath.config", "visapath.resources", "visapath.models", "visapath.text",
+INGEST_MAY_USE = ("ingest", "visapath.config", "visapath.resources", "visapath.models", "visapath.text", "visapath.budget",
                   "visapath.embeddings", "visapath.store")
 
 

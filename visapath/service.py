@@ -7,6 +7,7 @@ and share one loaded model per process.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.chunking import ChunkSettings
 from ingest.pipeline import IngestReport, Indexer
 from visapath.answer import GroundedAnswerer
+from visapath.budget import Budget, limited
 from visapath.config import Settings, get_settings
 from visapath.datadir import open_private
 from visapath.embeddings import Embedder, encoder_identity, get_embedder
@@ -101,7 +103,8 @@ class Assistant:
         """
         if self.index_outdated():
             self.reembed(progress)
-        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress,
+                                           file_seconds=self.settings.analysis_budget_seconds)
         self.postings.reconcile()
         return report
 
@@ -137,7 +140,8 @@ class Assistant:
             self.store.reset()
         elif self.index_outdated():
             self.reembed(progress)
-        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress,
+                                           file_seconds=self.settings.analysis_budget_seconds)
         if rebuild:
             self.reindex_postings()
         return report
@@ -231,15 +235,21 @@ class Assistant:
         from visapath.postings import analyze_posting
         from visapath.postings.screening import not_a_posting
 
-        analysis = analyze_posting(doc.text)
-        refusal = not_a_posting(doc.text, analysis)
-        if refusal:  # a word, a recipe: say so, keep nothing
-            raise LoadError(refusal)
-        payload = analysis.to_json()
-        notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
-                          self.settings.relevance_floor)
-        saved = self.postings.save(doc, payload, title=title) if save else None
+        with self.analysis_step(f"Analyzing {doc.title or 'the posting'}"):
+            analysis = analyze_posting(doc.text)
+            refusal = not_a_posting(doc.text, analysis)
+            if refusal:  # a word, a recipe: say so, keep nothing
+                raise LoadError(refusal)
+            payload = analysis.to_json()
+            notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
+                              self.settings.relevance_floor)
+            saved = self.postings.save(doc, payload, title=title) if save else None
         return Explanation(analysis, notes, list(doc.warnings), saved=saved, filings=self.posting_filings(analysis))
+
+    def analysis_step(self, step: str) -> AbstractContextManager[Budget]:
+        """The time budget of one analysis step (VISAPATH_ANALYSIS_BUDGET_SECONDS); raises
+        `visapath.budget.WorkStopped` with a message for the user when it runs out."""
+        return limited(step, self.settings.analysis_budget_seconds)
 
     @cached_property
     def posting_limits(self) -> "Limits":
@@ -252,8 +262,9 @@ class Assistant:
         """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
         from ingest.loaders import load_bytes
 
-        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user, limits=self.posting_limits)
-        return self.explain(doc, status, save=True)
+        with self.analysis_step(f"Analyzing {filename}"):
+            doc = load_bytes(data, filename, kind="posting", owner=self.settings.user, limits=self.posting_limits)
+            return self.explain(doc, status, save=True)
 
     def paste_posting(self, text: str, status: str | None = None, title: str | None = None) -> Explanation:
         """Explain and save pasted text; a title the user typed is kept as the posting's title."""
@@ -261,8 +272,10 @@ class Assistant:
 
         title = " ".join((title or "").split()) or None
         name = title or "Pasted posting"
-        doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt", limits=self.posting_limits)
-        return self.explain(doc, status, save=True, title=title)
+        with self.analysis_step("Analyzing the pasted posting"):
+            doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt",
+                            limits=self.posting_limits)
+            return self.explain(doc, status, save=True, title=title)
 
     # -- employer filing data (visapath.employers) -----------------------------------------------
     @cached_property

@@ -28,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from ingest.loaders import LoadError
+    from visapath.budget import WorkStopped
     from visapath.datadir import DataDirError, unwritable
     from visapath.embeddings import EmbeddingError
     from visapath.employers.errors import EmployerDataError, WageLookupError
@@ -38,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (StoreError, LoadError, InvalidIdentifier, EmployerDataError, WageLookupError,
-            DataDirError, EmbeddingError) as exc:
+            DataDirError, EmbeddingError, WorkStopped) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except PermissionError as exc:  # a file inside the data folder that this user may not touch
