@@ -184,6 +184,15 @@ def test_bad_paste_keeps_the_text_and_saved_postings(user_env: Settings, assista
     assert len(assistant.postings.list()) == 1 and "Sponsors visas" in at.expander[0].label
 
 
+def test_pasted_text_that_is_not_a_posting_is_refused_and_not_saved(user_env: Settings, assistant: Assistant) -> None:
+    at = app("postings")
+    at.text_area(key="paste_text").input("Banana bread. Preheat the oven, mash three bananas, stir in flour and bake for an hour.")
+    at.button(key="analyze_paste").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "doesn't look like a job posting" in at.error[0].value
+    assert assistant.postings.list() == []
+
+
 def test_upload_batch_with_a_broken_file_processes_the_others(user_env: Settings, assistant: Assistant,
                                                               tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "halcyon.pdf", [SPONSORING]).read_bytes()

@@ -241,10 +241,15 @@ class Assistant:
                 title: str | None = None) -> Explanation:
         """Analyse a loaded posting, add notes for the user's status, optionally keep it (under the
         user's own `title` when they typed one, else the detected company and role)."""
+        from ingest.loaders import LoadError
         from visapath.postings import analyze_posting
+        from visapath.postings.screening import not_a_posting
 
         with self.analysis_step(f"Analyzing {doc.title or 'the posting'}"):
             analysis = analyze_posting(doc.text)
+            refusal = not_a_posting(doc.text, analysis)
+            if refusal:  # a word, a recipe: say so, keep nothing
+                raise LoadError(refusal)
             payload = analysis.to_json()
             notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
                               self.settings.relevance_floor)

@@ -9,7 +9,6 @@ database when their user's postings are next reconciled (at start) or listed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -56,8 +55,11 @@ def source_for(posting_id: str) -> str:
 
 
 def posting_id(text: str) -> str:
-    """Same text, same id: uploading a posting twice keeps one copy."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    """Same posting, same id: uploading it twice, or once as a PDF and once as text, keeps one copy
+    (the key ignores spacing, punctuation and case; see `visapath.postings.screening`)."""
+    from visapath.postings.screening import content_key
+
+    return content_key(text)
 
 
 class PostingWorkspace:
