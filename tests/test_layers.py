@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "visapath.prompts": 0, "visapath.injection": 0, "visapath.budget": 0,
     # 1: components over files and models: encoder, vector store, chat-model registry
     "visapath.embeddings": 1, "visapath.store": 1, "visapath.llm": 1,
+    "visapath.database": 1, "visapath.migrations": 1,
     # 2: ingestion
     "ingest": 2,
     # 3: retrieval

@@ -30,9 +30,7 @@ def _status(args: argparse.Namespace) -> str | None:
     if args.status:
         return args.status
     try:
-        from visapath.profile import ProfileStore
-
-        return ProfileStore(assistant().settings).load().status
+        return assistant().profiles.load().status
     except Exception:  # no profile saved yet, or profile support unavailable: no personal notes
         return None
 
