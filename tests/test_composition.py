@@ -3,7 +3,7 @@ answers through a real index with the real model."""
 
 from __future__ import annotations
 
-from visapath.compose import (PartAnswer, Piece, about_other_class, render, section_opening, uncovered_codes,
+from visapath.compose import (PartAnswer, Piece, about_other_class, rank, render, section_opening, uncovered_codes,
                               uncovered_offices)
 from visapath.models import Chunk, Hit
 from visapath.question import analyze, answer_kind
@@ -43,6 +43,17 @@ def test_sections_on_another_class_and_uncovered_classes():
     h1b1 = _hit("Chileans and Singaporeans use H-1B1.", title="H-1B1", section="Who can use H-1B1?")
     assert about_other_class({"h-1b"}, h1b1) and not about_other_class({"h-1b1"}, h1b1)
     assert uncovered_codes({"j-1", "h-1b1"}, [h1b1]) == ["j-1"]
+
+
+def test_a_section_on_another_class_goes_last_unless_its_heading_is_the_ask():
+    i140 = _hit("Only the principal is named on the I-140.", title="I-140 basics", section="Can I add a spouse?", cid="a")
+    widow = _hit("A surviving spouse can continue the case under 204(l).", title="I-485 family members",
+                 section="Can a widow continue the green card case?", cid="b")
+    ask = "Can I apply for a green card based on my late husband's I-140?"
+    first = rank([i140, widow], {"a": 0.5, "b": 0.76}, {"i-140"}, ask)
+    assert [s.hit.chunk.id for s in first] == ["b", "a"]  # its heading is nearly the ask: it is the answer
+    weaker = rank([i140, widow], {"a": 0.5, "b": 0.6}, {"i-140"}, ask)
+    assert [s.hit.chunk.id for s in weaker] == ["a", "b"]
 
 
 def test_render_cites_every_sentence_and_a_list_once():

@@ -22,6 +22,7 @@ from visapath.units import Unit, units
 HEADING_WEIGHT = 0.35  # how much a heading/variant match adds to a passage's relevance
 RANK_WEIGHT = 0.02  # a nudge for retrieval order (hybrid rank carries BM25 evidence)
 OTHER_CLASS_PENALTY = 0.1
+ANSWERS_THE_ASK = 0.7  # heading/variant cosine at which a section answers the ask whatever class it names
 PROFILE_BOOST = 0.03  # a section on the user's own status, when the ask names no class
 APPLY_PENALTY = 0.08  # "how do I apply for X" when the user already holds X and did not ask that
 DEFINITION_PENALTY = 0.06  # a "What is X?" section when the ask is not for a definition
@@ -87,7 +88,7 @@ def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask
     for i, hit in enumerate(hits):
         head = heading_scores.get(hit.chunk.id, 0.0)
         score = hit.score + HEADING_WEIGHT * max(head, 0.0) + RANK_WEIGHT / (i + 1)
-        if about_other_class(asked, hit):
+        if demoted(asked, hit, head):
             score -= OTHER_CLASS_PENALTY
         if _DEFINITION.match(heading_texts(hit)[0] if heading_texts(hit) else "") and not _ASKS_DEFINITION.search(ask):
             score -= DEFINITION_PENALTY
@@ -99,8 +100,15 @@ def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask
             score -= REPEAT_PENALTY
         out.append(Scored(hit, score, head))
     # A section on the class asked about comes before any section on another class.
-    out.sort(key=lambda s: (about_other_class(asked, s.hit), -s.score))
+    out.sort(key=lambda s: (demoted(asked, s.hit, s.heading), -s.score))
     return out
+
+
+def demoted(asked: set[str], hit: Hit, heading: float) -> bool:
+    """A section on another class than the one asked goes last, unless its heading (or a question
+    variant) is nearly the ask itself: then it is the answer ("can a widow continue the green card
+    case?" for a question naming only the I-140)."""
+    return about_other_class(asked, hit) and heading < ANSWERS_THE_ASK
 
 
 def lead_units(hit: Hit, limit: int) -> list[Unit]:
