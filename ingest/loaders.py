@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import yaml
 
+from visapath.budget import checkpoint
 from visapath.models import Document, SourceKind
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def _limits(limits: Limits | None, max_bytes: int | None) -> Limits:
 
 def _parse(fmt: str, data: bytes, name: str, kind: SourceKind, owner: str, source: str, limits: Limits) -> Document:
     """Run the format's parser, then hold its text to the character limit."""
+    checkpoint(f"reading {name}")
     if fmt == "pdf":
         doc = _parse_pdf(data, name, kind, owner, source, limits)
     elif fmt == "docx":
@@ -155,6 +157,7 @@ def _parse(fmt: str, data: bytes, name: str, kind: SourceKind, owner: str, sourc
         doc = _PARSERS[fmt](data, name, kind, owner, source)
     if limits.max_chars is not None and len(doc.text) > limits.max_chars:
         raise LoadError(_too_long(name, len(doc.text), limits.max_chars))
+    checkpoint()
     return doc
 
 
@@ -349,6 +352,7 @@ def _parse_pdf(data: bytes, name: str, kind: SourceKind, owner: str, source: str
         parts: list[str] = []
         offset = 0
         for number, page in enumerate(reader.pages, start=1):
+            checkpoint(f"reading page {number} of {len(reader.pages)}")
             page_text = _normalize(page.extract_text() or "")
             if not page_text.strip():
                 continue

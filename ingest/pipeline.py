@@ -8,6 +8,7 @@ file is reported and skipped; the others go on.
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from ingest.chunking import ChunkSettings, chunk_document, embedding_text
 from ingest.loaders import TEXT_SUFFIXES, LoadError, load_path
+from visapath.budget import OverBudget, checkpoint, limited
 from visapath.embeddings import Embedder
 from visapath.models import Chunk, Document, SourceKind
 from visapath.store import VectorStore
@@ -104,22 +106,28 @@ class Indexer:
 
     # -- public -------------------------------------------------------------------------------
     def ingest_paths(self, paths: Iterable[Path], kind: SourceKind = "guidance", owner: str = "",
-                     progress: bool = False, max_bytes: int | None = None) -> IngestReport:
-        """Ingest files and folders. A folder is synced: files gone from it lose their chunks."""
+                     progress: bool = False, max_bytes: int | None = None,
+                     file_seconds: float | None = None) -> IngestReport:
+        """Ingest files and folders. A folder is synced: files gone from it lose their chunks.
+        Reading each file runs under a time budget of `file_seconds`; a file that exceeds it
+        fails with a message and the others go on."""
         started = time.perf_counter()
         report = IngestReport()
         pending: list[_Pending] = []
         roots: dict[str, set[str]] = {}
         files = list(self._expand(paths))
         for path, root, source in tqdm(files, desc="Reading", unit="file", disable=not progress):
+            checkpoint(f"reading {source}")
             if root:
                 roots.setdefault(root, set()).add(source)
             try:
-                doc = load_path(path, kind=kind, owner=owner, source=source, max_bytes=max_bytes)
-            except LoadError as exc:
+                with limited(f"Reading {source}", file_seconds) if file_seconds else nullcontext():
+                    doc = load_path(path, kind=kind, owner=owner, source=source, max_bytes=max_bytes)
+                    plan = self._plan(doc, str(path), root)
+            except (LoadError, OverBudget) as exc:
                 report.files.append(FileResult(str(path), source, "failed", error=str(exc)))
                 continue
-            pending.append(self._plan(doc, str(path), root))
+            pending.append(plan)
         self._embed_and_write(pending, report, progress)
         for root, seen in roots.items():
             report.files.extend(self._remove_missing(root, seen, owner))
@@ -164,6 +172,7 @@ class Indexer:
         batch = max(self.embedder.batch_size * 4, 64)
         bar = tqdm(total=len(todo), desc="Embedding", unit="chunk", disable=not progress or not todo)
         for i in range(0, len(todo), batch):
+            checkpoint(f"indexing {i:,} of {len(todo):,} passages")  # nothing is written before the last one
             part = todo[i:i + batch]
             for chunk, vector in zip(part, self.embedder.embed([embedding_text(c) for c in part])):
                 vectors[chunk.id] = vector

@@ -57,3 +57,34 @@ def make_docx(path: Path, paragraphs: list[str]) -> Path:
         document.add_paragraph(paragraph)
     document.save(str(path))
     return path
+
+
+def make_large_pdf(path: Path, target_mb: float = 9.8) -> Path:
+    """A posting PDF near the upload limit: 45 pages of text (~90k characters, under the
+    100k-character limit) and one incompressible image that brings the file to `target_mb`."""
+    import random
+
+    from PIL import Image
+    from reportlab.lib.pagesizes import letter
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    text = ("Vantage Robotics is hiring a Senior Machine Learning Engineer in Austin, TX. We will sponsor "
+            "H-1B visas and support green card applications for this role. Requirements: a master's degree "
+            "and 5+ years of Python. Salary: $180,000 - $220,000 per year. ")
+    side = int((target_mb * 1_048_576 / 3 / 1.25) ** 0.5)  # reportlab stores images ASCII85-encoded (+25%)
+    rng = random.Random(1)
+    noise = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
+    c = canvas.Canvas(str(path), pagesize=letter)
+    for page in range(45):
+        y = 740
+        for line in range(20):
+            c.drawString(40, y, (text * 2)[(line * 50) % len(text):][:100])
+            y -= 17
+        if page == 0:
+            c.drawImage(ImageReader(noise), 40, 40, width=200, height=200)
+        c.showPage()
+    c.save()
+    if path.stat().st_size > 10 * 1_048_576:
+        raise ValueError(f"{path} is {path.stat().st_size / 1_048_576:.1f} MB, over the 10 MB upload limit")
+    return path

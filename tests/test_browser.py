@@ -165,3 +165,25 @@ def test_postings_and_file_names_full_of_markup_stay_text(server: AppServer) -> 
     assert ":red[Urgent] :material/warning: **bold**" in shown and "<script>window.__pwned" in shown
     assert any("<b>Quorra</b>" in o for o in result["draft_options"])
     assert result["draft"]
+
+
+def test_closing_the_tab_stops_an_upload_being_analyzed(server: AppServer, tmp_path: Path) -> None:
+    """A ~10 MB, 45-page posting is being read when the tab closes: the server stops the work at
+    its next checkpoint (it logs that) and saves nothing of that posting."""
+    import time
+
+    from tests.helpers import make_large_pdf
+    from visapath.config import Settings
+
+    pdf = make_large_pdf(tmp_path / "vantage-posting.pdf")
+    log = server.log_path
+    before = log.read_text(errors="replace").count("analysis stopped")
+    result = run_flow("cancel.mjs", {"APP_URL": server.url, "PDF": str(pdf)})
+    assert result["progress"].startswith("1/1 ·"), result  # the work was under way, its stage shown
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and log.read_text(errors="replace").count("analysis stopped") == before:
+        time.sleep(0.5)
+    assert log.read_text(errors="replace").count("analysis stopped") > before, "the analysis went on after the tab closed"
+    postings = Settings(_env_file=None, data_dir=server.data_dir).workspace_dir / "postings"
+    saved = [p.read_text() for p in postings.glob("*.json")] if postings.exists() else []
+    assert not any("Vantage Robotics" in s for s in saved)

@@ -16,9 +16,10 @@ from visapath.config import PROJECT_ROOT
 LAYERS: dict[str, int] = {
     # 0: settings, resources, data types, text utilities, templates
     "visapath.config": 0, "visapath.resources": 0, "visapath.models": 0, "visapath.text": 0,
-    "visapath.prompts": 0, "visapath.injection": 0,
+    "visapath.prompts": 0, "visapath.injection": 0, "visapath.budget": 0,
     # 1: components over files and models: encoder, vector store, chat-model registry
     "visapath.embeddings": 1, "visapath.store": 1, "visapath.llm": 1,
+    "visapath.database": 1, "visapath.migrations": 1,
     # 2: ingestion
     "ingest": 2,
     # 3: retrieval
@@ -35,7 +36,7 @@ LAYERS: dict[str, int] = {
     "app": 7,
 }
 FRONT_ENDS = ("visapath.cli", "visapath.ui", "visapath.__main__", "app", "visapath.pages")
-INGEST_MAY_USE = ("ingest", "visapath.config", "visapath.resources", "visapath.models", "visapath.text",
+INGEST_MAY_USE = ("ingest", "visapath.config", "visapath.resources", "visapath.models", "visapath.text", "visapath.budget",
                   "visapath.embeddings", "visapath.store")
 
 

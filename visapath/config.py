@@ -127,11 +127,14 @@ class Settings(BaseSettings):
     serve_address: str | None = None
     auth_provider: str | None = None  # a provider under [auth.<name>] in .streamlit/secrets.toml; None: [auth]
 
-    # Runtime: how the server is reached (`visapath serve`).
+    # Runtime: how the server is reached (`visapath serve`) and what one analysis step may cost.
     port: int = 8501
     # Host names the server answers to (comma-separated); a WebSocket naming another host is refused
     # (DNS rebinding). Loopback names are always allowed; required when serving on 0.0.0.0.
     allowed_hosts: str = ""
+    # Seconds one analysis step (explaining an upload or a paste, reading a file to ingest) may run
+    # before it stops with a message; in the app it also stops when the browser session ends.
+    analysis_budget_seconds: float = Field(default=120.0, gt=0)
 
     # Employer filing data (DOL LCA, USCIS Data Hub, OFLC wages) in an embedded DuckDB file.
     employers_db: Path | None = Field(default=None, description="DuckDB file; default <data_dir>/employers.duckdb.")
@@ -145,6 +148,11 @@ class Settings(BaseSettings):
 
     # Privacy: logged exchanges older than this many days are dropped (None keeps them).
     retention_days: int | None = Field(default=None, ge=0)
+
+    # Storage: profiles, saved postings, conversations and the exchange log live in one database.
+    # Unset: the embedded SQLite file in the data dir. Hosted: postgresql://user:pass@host:5432/db,
+    # shared by every app process (vectors go to a Chroma server, VISAPATH_CHROMA_HOST).
+    database_url: str | None = None
 
     # Privacy: the user name becomes folder names and database keys, so its shape is checked.
     @field_validator("user", mode="before")
@@ -181,6 +189,11 @@ class Settings(BaseSettings):
         return self.data_dir / "visapath.sqlite3"
 
     @property
+    def app_database_url(self) -> str:
+        """`database_url`, or the embedded SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
+
+    @property
     def employers_db_path(self) -> Path:
         return self.employers_db or self.data_dir / "employers.duckdb"
 
@@ -193,6 +206,11 @@ class Settings(BaseSettings):
     def title_soc_path(self) -> Path:
         """Job-title patterns to a likely SOC code, used when no LCA data suggests one."""
         return self.lexicon_dir / "title_soc.yaml"
+
+    @property
+    def places_path(self) -> Path:
+        """Cities (and their short forms) to US states, for places named in questions and postings."""
+        return self.lexicon_dir / "places.yaml"
 
     @property
     def uses_chroma_server(self) -> bool:

@@ -22,15 +22,19 @@ import json
 import os
 import tempfile
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from visapath.budget import checkpoint
 from visapath.config import Settings
 
 EXPORT_VERSION = "1"  # bump when the exported graph changes
+# Texts encoded per hold of the encoder lock: a question from another session waits at most this many.
+LOCK_WINDOW = 16
 
 
 class EmbeddingError(RuntimeError):
@@ -83,17 +87,44 @@ class Embedder:
         self.model_dir = resolve_model_dir(model_name)
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._waiting_lock = threading.Lock()
+        self._waiting = 0  # callers queued for, or inside, the encoder
         self._recent: dict[str, np.ndarray] = {}
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         raise NotImplementedError
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        """Encode in windows of `LOCK_WINDOW` texts, taking the encoder lock per window and letting
+        a waiting caller go first between windows: one large upload never holds the encoder for
+        longer than one window, so another session's question waits one window, not the upload.
+        Between windows an analysis step's time budget is checked (`visapath.budget`)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._encode(texts)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        parts = []
+        window = min(self.batch_size, LOCK_WINDOW)
+        for start in range(0, len(texts), window):
+            if start:
+                self._let_waiters_go()
+                checkpoint(f"embedding {start:,} of {len(texts):,} passages")
+            parts.append(self._locked_encode(texts[start:start + window]))
+        return np.ascontiguousarray(np.concatenate(parts) if len(parts) > 1 else parts[0], dtype=np.float32)
+
+    def _locked_encode(self, texts: list[str]) -> np.ndarray:
+        with self._waiting_lock:
+            self._waiting += 1
+        try:
+            with self._lock:
+                return self._encode(texts)
+        finally:
+            with self._waiting_lock:
+                self._waiting -= 1
+
+    def _let_waiters_go(self, patience: float = 2.0) -> None:
+        """Wait (at most `patience` s) while another caller is queued for the encoder."""
+        deadline = time.monotonic() + patience
+        while self._waiting and time.monotonic() < deadline:
+            time.sleep(0.001)
 
     def clear_cache(self) -> None:
         """Forget recent query vectors (benchmarks measure uncached queries)."""

@@ -221,9 +221,13 @@ class Responder:
         if answer is not None:
             yield StreamEvent("delta", answer.answer)
         else:
+            # A follow-up about something new ("what about cap-exempt jobs?") is answered for its own
+            # subject: the last answer's passages are neither carried in nor allowed to lead again.
+            repeated = frozenset(carried_ids) if turn.new_terms else frozenset()
             hits = self.grounded.retrieve(turn.query, scope)
-            hits = carry_over(self.settings, self.grounded.retriever, turn.query, hits, carried_ids, scope)
-            for event in self._answer_events(turn.query, scope, hits):
+            hits = carry_over(self.settings, self.grounded.retriever, turn.query, hits,
+                              [] if repeated else carried_ids, scope)
+            for event in self._answer_events(turn.query, scope, hits, repeated):
                 if event.kind == "final":
                     answer = event.answer
                 else:
@@ -246,11 +250,12 @@ class Responder:
                 return found
         return None
 
-    def _answer_events(self, query: str, scope: Scope, hits: list[Hit]) -> Iterator[StreamEvent]:
+    def _answer_events(self, query: str, scope: Scope, hits: list[Hit],
+                       repeated: frozenset[str] = frozenset()) -> Iterator[StreamEvent]:
         if self.generator is not None:
             yield from self.generator.stream(query, scope, hits)
             return
-        answer = self.grounded.answer(query, scope, hits)
+        answer = self.grounded.answer(query, scope, hits, repeated)
         if not answer.declined:
             answer = replace(answer, backend="grounded", citation_precision=1.0)
         yield StreamEvent("delta", answer.answer)

@@ -22,6 +22,8 @@ from visapath.text import Span, split_sentences
 from visapath.verify import Verification, Verifier, normalize_markers
 
 _WORDS = re.compile(r"[A-Za-z]{2,}")
+_MAY_END = re.compile(r"[.!?\n\]]")  # a sentence boundary, or a citation closing after one
+MAX_SENTENCE_CHARS = 4_000  # longer than any real answer sentence; bounds the re-splitting
 
 
 class VerifiedSentences:
@@ -32,6 +34,7 @@ class VerifiedSentences:
         self.sources = sources
         self.verification = Verification(answer="")
         self._pending = ""  # text after the last sentence handed to the verifier
+        self._held = False  # a boundary is in `_pending`, waiting for the next sentence's first words
         self._raw: list[str] = []
 
     @property
@@ -40,14 +43,26 @@ class VerifiedSentences:
         return "".join(self._raw)
 
     def feed(self, text: str) -> str:
-        """Add a streamed delta; returns the verified text it completed ('' while a sentence is open)."""
+        """Add a streamed delta; returns the verified text it completed ('' while a sentence is open).
+
+        The open sentence is split again only when a delta could end it (or one was seen ending
+        and the next words are awaited), and one that runs past `MAX_SENTENCE_CHARS` is judged as
+        it stands: the work per delta stays bounded however the model streams."""
         self._raw.append(text)
-        self._pending = normalize_markers(self._pending + text)
+        self._pending += text
+        runaway = len(self._pending) > MAX_SENTENCE_CHARS
+        if not (self._held or runaway or _MAY_END.search(text)):
+            return ""
+        self._pending = normalize_markers(self._pending)
+        if runaway:
+            return self.close()
         spans = split_sentences(self._pending)
+        self._held = len(spans) >= 2
         if len(spans) < 2 or len(_WORDS.findall(spans[-1].text)) < 2:
             return ""
         released = self._release(spans[:-1])
         self._pending = self._pending[spans[-2].end:]
+        self._held = False
         return released
 
     def close(self) -> str:

@@ -7,6 +7,7 @@ and share one loaded model per process.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.chunking import ChunkSettings
 from ingest.pipeline import IngestReport, Indexer
 from visapath.answer import GroundedAnswerer
+from visapath.budget import Budget, limited
 from visapath.config import Settings, get_settings
 from visapath.datadir import open_private
 from visapath.embeddings import Embedder, encoder_identity, get_embedder
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from visapath.conversations import ConversationStore
+    from visapath.database import Database
     from visapath.generate import Responder, StreamEvent
     from visapath.drafts import Draft
     from visapath.employers.data import EmployerData
@@ -69,14 +72,22 @@ class Assistant:
         return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile, postings=lambda: self.postings)
 
     @cached_property
+    def database(self) -> "Database":
+        """The app database (profiles, postings, conversations, log): SQLite or VISAPATH_DATABASE_URL."""
+        from visapath.database import open_database
+
+        return open_database(self.settings.app_database_url)
+
+    @cached_property
     def postings(self) -> PostingWorkspace:
-        return PostingWorkspace(self.settings, self.indexer, on_delete=self.conversations.forget_source)
+        return PostingWorkspace(self.settings, self.indexer, on_delete=self.conversations.forget_source,
+                                database=self.database)
 
     @cached_property
     def profiles(self) -> "ProfileStore":
         from visapath.profile import ProfileStore
 
-        return ProfileStore(self.settings)
+        return ProfileStore(self.settings, self.database)
 
     @property
     def profile(self) -> "Profile":
@@ -101,7 +112,8 @@ class Assistant:
         """
         if self.index_outdated():
             self.reembed(progress)
-        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths([self.settings.knowledge_dir], kind="guidance", progress=progress,
+                                           file_seconds=self.settings.analysis_budget_seconds)
         self.postings.reconcile()
         return report
 
@@ -137,7 +149,8 @@ class Assistant:
             self.store.reset()
         elif self.index_outdated():
             self.reembed(progress)
-        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress)
+        report = self.indexer.ingest_paths(paths, kind="guidance", progress=progress,
+                                           file_seconds=self.settings.analysis_budget_seconds)
         if rebuild:
             self.reindex_postings()
         return report
@@ -147,8 +160,9 @@ class Assistant:
         from visapath.workspace import users_with_postings
 
         restored = 0
-        for user in users_with_postings(self.settings):
-            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer)
+        for user in users_with_postings(self.settings, self.database):
+            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer,
+                                         database=self.database)
             restored += workspace.reconcile()["restored"]
         return restored
 
@@ -201,7 +215,7 @@ class Assistant:
     def conversations(self) -> "ConversationStore":
         from visapath.conversations import ConversationStore
 
-        return ConversationStore(self.settings.sqlite_path, owner=self.settings.user,
+        return ConversationStore(self.database, owner=self.settings.user,
                                  retention_days=self.settings.retention_days)
 
     @cached_property
@@ -227,14 +241,25 @@ class Assistant:
                 title: str | None = None) -> Explanation:
         """Analyse a loaded posting, add notes for the user's status, optionally keep it (under the
         user's own `title` when they typed one, else the detected company and role)."""
+        from ingest.loaders import LoadError
         from visapath.postings import analyze_posting
+        from visapath.postings.screening import not_a_posting
 
-        analysis = analyze_posting(doc.text)
-        payload = analysis.to_json()
-        notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
-                          self.settings.relevance_floor)
-        saved = self.postings.save(doc, payload, title=title) if save else None
+        with self.analysis_step(f"Analyzing {doc.title or 'the posting'}"):
+            analysis = analyze_posting(doc.text)
+            refusal = not_a_posting(doc.text, analysis)
+            if refusal:  # a word, a recipe: say so, keep nothing
+                raise LoadError(refusal)
+            payload = analysis.to_json()
+            notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
+                              self.settings.relevance_floor)
+            saved = self.postings.save(doc, payload, title=title) if save else None
         return Explanation(analysis, notes, list(doc.warnings), saved=saved, filings=self.posting_filings(analysis))
+
+    def analysis_step(self, step: str) -> AbstractContextManager[Budget]:
+        """The time budget of one analysis step (VISAPATH_ANALYSIS_BUDGET_SECONDS); raises
+        `visapath.budget.WorkStopped` with a message for the user when it runs out."""
+        return limited(step, self.settings.analysis_budget_seconds)
 
     @cached_property
     def posting_limits(self) -> "Limits":
@@ -247,8 +272,9 @@ class Assistant:
         """Read, explain and save an uploaded file; raises LoadError with a user-facing message."""
         from ingest.loaders import load_bytes
 
-        doc = load_bytes(data, filename, kind="posting", owner=self.settings.user, limits=self.posting_limits)
-        return self.explain(doc, status, save=True)
+        with self.analysis_step(f"Analyzing {filename}"):
+            doc = load_bytes(data, filename, kind="posting", owner=self.settings.user, limits=self.posting_limits)
+            return self.explain(doc, status, save=True)
 
     def paste_posting(self, text: str, status: str | None = None, title: str | None = None) -> Explanation:
         """Explain and save pasted text; a title the user typed is kept as the posting's title."""
@@ -256,8 +282,10 @@ class Assistant:
 
         title = " ".join((title or "").split()) or None
         name = title or "Pasted posting"
-        doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt", limits=self.posting_limits)
-        return self.explain(doc, status, save=True, title=title)
+        with self.analysis_step("Analyzing the pasted posting"):
+            doc = load_text(text, title=name, owner=self.settings.user, source=f"{name}.txt",
+                            limits=self.posting_limits)
+            return self.explain(doc, status, save=True, title=title)
 
     # -- employer filing data (visapath.employers) -----------------------------------------------
     @cached_property
@@ -297,9 +325,7 @@ class Assistant:
         the exchange log and the profile. Guidance and other users' data are untouched."""
         chunks = self.postings.forget_all()
         rows = self.conversations.forget_all()
-        profile = self.profiles.path
-        had_profile = profile.exists()
-        profile.unlink(missing_ok=True)
+        had_profile = self.profiles.delete()
         workspace = self.settings.workspace_dir
         if workspace.exists():
             import shutil
@@ -378,6 +404,7 @@ class Assistant:
             "llm_backend": s.llm_backend,
             "llm": self.backend_description,
             "data_dir": str(s.data_dir),
+            "database": self.database.describe(),
             "stale_documents": stale_documents(docs, s.stale_after_days),
             "answer_feedback": self.conversations.feedback_counts(),
             "documents": docs,

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ingest.loaders import LoadError
+from visapath.budget import WorkStopped
 from visapath.cli.common import assistant, print_disclaimer, print_json, read_posting, ready_assistant
 from visapath.explain import Explanation
 
@@ -29,9 +30,7 @@ def _status(args: argparse.Namespace) -> str | None:
     if args.status:
         return args.status
     try:
-        from visapath.profile import ProfileStore
-
-        return ProfileStore(assistant().settings).load().status
+        return assistant().profiles.load().status
     except Exception:  # no profile saved yet, or profile support unavailable: no personal notes
         return None
 
@@ -43,10 +42,11 @@ def run_explain(args: argparse.Namespace) -> int:
     failures = 0
     for name in args.files:
         try:
-            doc = read_posting(a, name)
-            explanation = a.explain(doc, status, save=args.save)
+            with a.analysis_step(f"Analyzing {name}"):  # reading stdin or the file is part of the step
+                doc = read_posting(a, name)
+                explanation = a.explain(doc, status, save=args.save)
             explanation.file = name
-        except LoadError as exc:
+        except (LoadError, WorkStopped) as exc:
             failures += 1
             print(f"error: {exc}", file=sys.stderr)
             if len(args.files) > 1 and args.json:

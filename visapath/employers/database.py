@@ -26,8 +26,8 @@ from visapath.employers import formats
 from visapath.employers.errors import EmployerDataError
 from visapath.employers.formats import LCA, OFLC_GEOGRAPHY, OFLC_WAGES, USCIS_HUB, Detected
 from visapath.employers.normalize import (
-    normalize_fein, normalize_name, split_dba, sql_annualize, sql_date, sql_fiscal_year, sql_flag, sql_level,
-    sql_money, sql_status, sql_unit, sql_unwrap,
+    normalize_name, split_dba, sql_annualize, sql_date, sql_fein, sql_fiscal_year, sql_flag, sql_level, sql_money,
+    sql_soc, sql_status, sql_unit, sql_unwrap,
 )
 
 SCHEMA_VERSION = 1
@@ -71,6 +71,57 @@ CREATE TABLE IF NOT EXISTS aliases (alias_norm VARCHAR, alias VARCHAR, employer 
 """
 
 HUB_COUNTS = [c for c in formats.COLUMNS[USCIS_HUB] if c.endswith(("_approval", "_denial"))]
+LCA_COLUMNS = ["case_number", "status", "received_date", "decision_date", "fiscal_year", "visa_class", "job_title",
+               "soc_code", "soc_title", "full_time", "total_workers", "new_employment", "continued_employment",
+               "change_previous_employment", "new_concurrent_employment", "change_employer", "amended_petition",
+               "employer_name", "trade_name_dba", "employer_fein", "employer_norm", "naics_code", "worksite_city",
+               "worksite_county", "worksite_state", "worksite_postal_code", "wage_from", "wage_to", "wage_unit",
+               "annual_wage_from", "prevailing_wage", "pw_unit", "pw_wage_level", "h1b_dependent", "willful_violator",
+               "file_id"]  # the order of the `lca` table's columns
+
+
+def lca_typed_sql(stage: str) -> str:
+    """SELECT that turns the raw text rows of an LCA file into typed rows in one pass: every value
+    unwrapped, each rule of `normalize` applied as SQL, plus `blank` (no value at all) and `reason`
+    (why a row is not kept: 'blank' for a padding row, the reject reason otherwise; NULL when it is
+    kept). `employer_norm` is filled in later, from the distinct names."""
+    cols = formats.COLUMNS[LCA]
+    unwrapped = ", ".join(f"{sql_unwrap(c)} AS {c}" for c in cols)
+    blank = " AND ".join(f"{c} IS NULL" for c in cols)
+    return f"""
+        WITH raw AS (SELECT {unwrapped} FROM {stage}),
+             parsed AS (SELECT *, {sql_date('decision_date')} AS d_decision, {sql_date('received_date')} AS d_received,
+                               {sql_status('case_status')} AS s_status, {sql_unit('wage_unit')} AS u_wage,
+                               {sql_unit('pw_unit')} AS u_pw, {sql_money('wage_from')} AS m_wage_from,
+                               ({blank}) AS blank
+                        FROM raw)
+        SELECT blank,
+               CASE WHEN blank THEN 'blank'
+                    WHEN case_number IS NULL THEN 'no CASE_NUMBER'
+                    WHEN employer_name IS NULL THEN 'no EMPLOYER_NAME'
+                    WHEN decision_date IS NULL THEN 'no DECISION_DATE'
+                    WHEN d_decision IS NULL THEN 'DECISION_DATE is not a date'
+                    WHEN s_status IS NULL THEN 'CASE_STATUS not recognised: ' || COALESCE(case_status, '(blank)')
+               END AS reason,
+               case_number, s_status AS status, d_received AS received_date, d_decision AS decision_date,
+               {sql_fiscal_year('d_decision')} AS fiscal_year, upper(visa_class) AS visa_class, job_title,
+               {sql_soc('soc_code')} AS soc_code, soc_title,
+               upper(COALESCE(full_time, '')) IN ('Y', 'YES', 'TRUE', '1') AS full_time,
+               TRY_CAST(TRY_CAST(total_workers AS DOUBLE) AS INTEGER) AS total_workers,
+               {sql_flag('new_employment')} AS new_employment,
+               {sql_flag('continued_employment')} AS continued_employment,
+               {sql_flag('change_previous_employment')} AS change_previous_employment,
+               {sql_flag('new_concurrent_employment')} AS new_concurrent_employment,
+               {sql_flag('change_employer')} AS change_employer,
+               {sql_flag('amended_petition')} AS amended_petition,
+               employer_name, trade_name_dba, {sql_fein('employer_fein')} AS employer_fein, naics_code,
+               worksite_city, worksite_county, upper(worksite_state) AS worksite_state, worksite_postal_code,
+               m_wage_from AS wage_from, {sql_money('wage_to')} AS wage_to, u_wage AS wage_unit,
+               {sql_annualize('m_wage_from', 'u_wage')} AS annual_wage_from,
+               {sql_money('prevailing_wage')} AS prevailing_wage, u_pw AS pw_unit,
+               {sql_level('pw_wage_level')} AS pw_wage_level,
+               {sql_flag('h1b_dependent')} AS h1b_dependent, {sql_flag('willful_violator')} AS willful_violator
+        FROM parsed"""
 
 
 @dataclass
@@ -120,14 +171,17 @@ class FileSummary:
 ProgressFn = Callable[[str, float | None, str], None]  # (source, fraction done or None, message)
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple]) -> None:
-    """Bulk insert through Arrow (DuckDB's executemany runs one statement per row)."""
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: list[tuple],
+                types: dict[str, str] | None = None) -> None:
+    """Bulk insert through Arrow (DuckDB's executemany runs one statement per row); columns are text
+    unless `types` names another Arrow type."""
     import pyarrow as pa
 
     if not rows:
         return
     cols = list(zip(*rows))
-    batch = pa.table({c: pa.array(list(v), pa.string()) for c, v in zip(columns, cols)})
+    types = types or {}
+    batch = pa.table({c: pa.array(list(v), getattr(pa, types.get(c, "string"))()) for c, v in zip(columns, cols)})
     con.register("_rows_batch", batch)
     try:
         con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _rows_batch")
@@ -259,6 +313,15 @@ class Importer:
         """Rows that passed every check (before de-duplication)."""
         return summary.rows_read - summary.blank - summary.rejected
 
+    @staticmethod
+    def _add_parse_rejects(summary: FileSummary, parse_rejects: list[tuple[int, str]]) -> None:
+        """Lines the reader could not parse count as read and rejected, with the reader's reason."""
+        for _, msg in parse_rejects:
+            key = f"unreadable line ({msg})"
+            summary.rejects[key] = summary.rejects.get(key, 0) + 1
+        summary.rejected = sum(summary.rejects.values())
+        summary.rows_read += len(parse_rejects)
+
     def _blank_and_rejects(self, fmt: str, summary: FileSummary, reasons_sql: str, parse_rejects: list[tuple[int, str]]) -> None:
         cols = [c for c in formats.COLUMNS[fmt]]
         all_null = " AND ".join(f"{c} IS NULL" for c in cols)
@@ -267,112 +330,90 @@ class Importer:
             f"SELECT reason, count(*) FROM (SELECT {reasons_sql} AS reason FROM _typed WHERE NOT ({all_null})) "
             "WHERE reason IS NOT NULL GROUP BY reason ORDER BY 2 DESC").fetchall()
         summary.rejects = {str(r): int(n) for r, n in rows}
-        for _, msg in parse_rejects:
-            key = f"unreadable line ({msg})"
-            summary.rejects[key] = summary.rejects.get(key, 0) + 1
-        summary.rejected = sum(summary.rejects.values())
-        summary.rows_read += len(parse_rejects)
+        self._add_parse_rejects(summary, parse_rejects)
 
     # -- LCA ---------------------------------------------------------------------------------------
     def _import_lca(self, det: Detected, file_id: int, summary: FileSummary) -> None:
+        """Set-based from end to end: one parallel pass types every row (unwrapping, dates, statuses,
+        units, annual wages, FEINs, flags and the reject reason are all SQL), a narrow aggregate picks
+        each case's latest decision, and the kept rows are written once, sorted by employer. Python
+        only normalises the distinct employer names (tens of thousands, not a million rows)."""
         con = self.con
         summary.rows_read, parse_rejects = self._stage(det, summary.source)
-        self.progress(summary.source, None, "checking rows")
-        u = {c: sql_unwrap(c) for c in formats.COLUMNS[LCA]}
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _typed AS
-            WITH raw AS (SELECT _row, {', '.join(f'{expr} AS {c}' for c, expr in u.items())} FROM _stage)
-            SELECT *, {sql_date('decision_date')} AS d_decision, {sql_date('received_date')} AS d_received,
-                   {sql_status('case_status')} AS s_status, {sql_unit('wage_unit')} AS u_wage,
-                   {sql_unit('pw_unit')} AS u_pw
-            FROM raw""")
-        reasons = """CASE WHEN case_number IS NULL THEN 'no CASE_NUMBER'
-                          WHEN employer_name IS NULL THEN 'no EMPLOYER_NAME'
-                          WHEN decision_date IS NULL THEN 'no DECISION_DATE'
-                          WHEN d_decision IS NULL THEN 'DECISION_DATE is not a date'
-                          WHEN s_status IS NULL THEN 'CASE_STATUS not recognised: ' || COALESCE(case_status, '(blank)')
-                     END"""
-        parse_rejects = self._check(LCA, summary, reasons, parse_rejects)
-        valid = ("case_number IS NOT NULL AND employer_name IS NOT NULL AND d_decision IS NOT NULL "
-                 "AND s_status IS NOT NULL")
-        # Employer names: normalised once per distinct name in Python (the rules are shared with queries).
-        names = con.execute(f"SELECT DISTINCT employer_name, trade_name_dba FROM _typed WHERE {valid}").fetchall()
-        con.execute("CREATE OR REPLACE TEMP TABLE _names (employer_name VARCHAR, trade_name_dba VARCHAR, employer_norm VARCHAR, dba_norm VARCHAR)")
-        if names:
-            rows = []
-            for name, dba in names:
-                legal, folded = split_dba(name)
-                rows.append((name, dba, normalize_name(legal), normalize_name(dba or folded) or None))
-            insert_rows(con, "_names", ["employer_name", "trade_name_dba", "employer_norm", "dba_norm"], rows)
-        fy = sql_fiscal_year("d_decision")
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE _new AS
-            SELECT t.case_number, t.s_status AS status, t.d_received AS received_date, t.d_decision AS decision_date,
-                   {fy} AS fiscal_year, upper(t.visa_class) AS visa_class, t.job_title,
-                   regexp_replace(t.soc_code, '\\.\\d+$', '') AS soc_code, t.soc_title,
-                   upper(COALESCE(t.full_time, '')) IN ('Y', 'YES', 'TRUE', '1') AS full_time,
-                   TRY_CAST(TRY_CAST(t.total_workers AS DOUBLE) AS INTEGER) AS total_workers,
-                   {sql_flag('t.new_employment')} AS new_employment,
-                   {sql_flag('t.continued_employment')} AS continued_employment,
-                   {sql_flag('t.change_previous_employment')} AS change_previous_employment,
-                   {sql_flag('t.new_concurrent_employment')} AS new_concurrent_employment,
-                   {sql_flag('t.change_employer')} AS change_employer,
-                   {sql_flag('t.amended_petition')} AS amended_petition,
-                   t.employer_name, t.trade_name_dba, t.employer_fein, n.employer_norm, t.naics_code,
-                   t.worksite_city, t.worksite_county, upper(t.worksite_state) AS worksite_state,
-                   t.worksite_postal_code,
-                   {sql_money('t.wage_from')} AS wage_from, {sql_money('t.wage_to')} AS wage_to, t.u_wage AS wage_unit,
-                   {sql_annualize(sql_money('t.wage_from'), 't.u_wage')} AS annual_wage_from,
-                   {sql_money('t.prevailing_wage')} AS prevailing_wage, t.u_pw AS pw_unit,
-                   {sql_level('t.pw_wage_level')} AS pw_wage_level,
-                   {sql_flag('t.h1b_dependent')} AS h1b_dependent, {sql_flag('t.willful_violator')} AS willful_violator,
-                   {file_id} AS file_id
-            FROM _typed t JOIN _names n ON n.employer_name = t.employer_name
-                 AND COALESCE(n.trade_name_dba, '') = COALESCE(t.trade_name_dba, '')
-            WHERE t.case_number IS NOT NULL AND t.employer_name IS NOT NULL AND t.d_decision IS NOT NULL
-                  AND t.s_status IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY t.case_number ORDER BY t.d_decision DESC, t._row DESC) = 1""")
-        summary.kept = int(con.execute("SELECT count(*) FROM _new").fetchone()[0])
-        summary.duplicate = self._valid(summary, parse_rejects) - summary.kept
-        # FEINs are cleaned once per distinct value too.
-        feins = con.execute("SELECT DISTINCT employer_fein FROM _new WHERE employer_fein IS NOT NULL").fetchall()
-        if feins:
-            con.execute("CREATE OR REPLACE TEMP TABLE _feins (raw VARCHAR, fein VARCHAR)")
-            insert_rows(con, "_feins", ["raw", "fein"], [(f, normalize_fein(f)) for (f,) in feins])
-            con.execute("UPDATE _new SET employer_fein = f.fein FROM _feins f WHERE _new.employer_fein = f.raw")
-            con.execute("DROP TABLE _feins")
-        self._vintage(summary)
-        self.progress(summary.source, None, "merging with earlier files")
+        self.progress(summary.source, None, "reading and checking rows")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {lca_typed_sql('_stage')}")
+        self._count_rows(summary)
+        parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
+        counts = con.execute("SELECT reason, count(*) FROM _typed WHERE reason IS NOT NULL GROUP BY 1 "
+                             "ORDER BY 2 DESC, 1").fetchall()
+        summary.blank = sum(int(n) for r, n in counts if r == "blank")
+        summary.rejects = {str(r): int(n) for r, n in counts if r != "blank"}
+        self._add_parse_rejects(summary, parse_rejects)
+        # Employer names: normalised once per distinct name in Python (the rules are shared with queries);
+        # `ord` is the name's place in sorted order, the cheap integer the rows are stored by.
+        names = con.execute("SELECT DISTINCT employer_name, trade_name_dba FROM _typed WHERE reason IS NULL").fetchall()
+        rows = []
+        for name, dba in names:
+            legal, folded = split_dba(name)
+            rows.append((name, dba or "", normalize_name(legal), normalize_name(dba or folded) or None))
+        rows.sort(key=lambda r: (r[2], r[0], r[1]))
+        con.execute("CREATE OR REPLACE TEMP TABLE _names (employer_name VARCHAR, dba_key VARCHAR, employer_norm VARCHAR, "
+                    "dba_norm VARCHAR, ord BIGINT)")
+        insert_rows(con, "_names", ["employer_name", "dba_key", "employer_norm", "dba_norm", "ord"],
+                    [(*r, i) for i, r in enumerate(rows)], types={"ord": "int64"})
+        self.progress(summary.source, None, "keeping each case's latest decision")
         before = int(con.execute("SELECT count(*) FROM lca").fetchone()[0])
+        cols = ", ".join(f"n.employer_norm" if c == "employer_norm" else f"t.{c}" for c in LCA_COLUMNS if c != "file_id")
+        # Written straight into `lca` in employer order (a lookup then reads only the row groups whose
+        # zone maps can hold the name), then reconciled with earlier files there: no second copy.
+        con.execute(f"""
+            INSERT INTO lca
+            SELECT {cols}, {file_id} AS file_id
+            FROM _typed t JOIN _names n ON n.employer_name = t.employer_name AND n.dba_key = COALESCE(t.trade_name_dba, '')
+            WHERE t.rowid IN (SELECT arg_max(rowid, (decision_date, rowid)) FROM _typed WHERE reason IS NULL
+                              GROUP BY case_number)
+            ORDER BY n.ord""")
+        con.execute("DROP TABLE _typed")
+        summary.kept = int(con.execute("SELECT count(*) FROM lca WHERE file_id = ?", [file_id]).fetchone()[0])
+        summary.duplicate = self._valid(summary, parse_rejects) - summary.kept
+        self._vintage(summary, file_id)
+        if before:
+            self.progress(summary.source, None, "merging with earlier files")
+            self._merge_lca(summary, file_id)
+        after = int(con.execute("SELECT count(*) FROM lca").fetchone()[0])
+        summary.replaced = before + summary.kept - after
+
+    def _merge_lca(self, summary: FileSummary, file_id: int) -> None:
+        """Reconcile the rows just written (`file_id`) with those of earlier files."""
+        con = self.con
+        new = "SELECT case_number FROM lca WHERE file_id = $cur"
         if summary.cumulative:
             # A cumulative file is the agency's full record for its period: cases that older files
             # held inside that period and that it no longer lists go with the older files.
             for year in summary.fiscal_years:
-                con.execute("""DELETE FROM lca WHERE fiscal_year = ? AND decision_date <= ?
-                                 AND file_id IN (SELECT file_id FROM files WHERE decision_max <= ?)
-                                 AND case_number NOT IN (SELECT case_number FROM _new)""",
-                            [year, summary.decision_max, summary.decision_max])
+                con.execute(f"""DELETE FROM lca WHERE fiscal_year = $year AND decision_date <= $dmax AND file_id <> $cur
+                                  AND file_id IN (SELECT file_id FROM files WHERE decision_max <= $dmax)
+                                  AND case_number NOT IN ({new})""",
+                            {"year": year, "dmax": summary.decision_max, "cur": file_id})
         # Across files the latest decision wins (ties: the file imported now).
-        con.execute("""DELETE FROM lca WHERE case_number IN (
-                           SELECT l.case_number FROM lca l JOIN _new n USING (case_number)
-                           WHERE n.decision_date >= l.decision_date)""")
-        con.execute("DELETE FROM _new WHERE case_number IN (SELECT case_number FROM lca)")
-        # Sorted by employer: a lookup then reads only the row groups whose zone maps can hold the name
-        # (about 10x faster on a million rows than a full scan, for ~25% more import time).
-        con.execute("INSERT INTO lca SELECT * FROM _new ORDER BY employer_norm")
-        after = int(con.execute("SELECT count(*) FROM lca").fetchone()[0])
-        summary.replaced = before + int(con.execute("SELECT count(*) FROM _new").fetchone()[0]) - after
-        con.execute("DROP TABLE _new")
+        con.execute("""DELETE FROM lca WHERE file_id <> $cur AND case_number IN (
+                           SELECT o.case_number FROM lca o JOIN lca n USING (case_number)
+                           WHERE n.file_id = $cur AND o.file_id <> $cur AND n.decision_date >= o.decision_date)""",
+                    {"cur": file_id})
+        con.execute("DELETE FROM lca WHERE file_id = $cur AND case_number IN "
+                    "(SELECT case_number FROM lca WHERE file_id <> $cur)", {"cur": file_id})
 
-    def _vintage(self, summary: FileSummary) -> None:
+    def _vintage(self, summary: FileSummary, file_id: int) -> None:
         con = self.con
-        row = con.execute("SELECT min(decision_date), max(decision_date), count(*) FROM _new").fetchone()
+        row = con.execute("SELECT min(decision_date), max(decision_date), count(*) FROM lca WHERE file_id = ?",
+                          [file_id]).fetchone()
         if not row or not row[2]:
             return
         summary.decision_min, summary.decision_max = str(row[0]), str(row[1])
         total = int(row[2])
         quarter = "((month(decision_date) + 2) % 12) // 3 + 1"  # October-December = Q1
-        rows = con.execute(f"SELECT fiscal_year, {quarter} AS q, count(*) FROM _new GROUP BY 1, 2 ORDER BY 1, 2").fetchall()
+        rows = con.execute(f"SELECT fiscal_year, {quarter} AS q, count(*) FROM lca WHERE file_id = ? GROUP BY 1, 2 "
+                           "ORDER BY 1, 2", [file_id]).fetchall()
         summary.fiscal_years = sorted({int(fy) for fy, _, n in rows if n >= max(1, total * 0.01)})
         present = [(int(fy), int(q)) for fy, q, n in rows if n >= max(1, total * 0.01)]
         summary.quarters = [f"FY{fy} Q{q}" for fy, q in present]
@@ -383,7 +424,7 @@ class Importer:
         con = self.con
         summary.rows_read, parse_rejects = self._stage(det, summary.source)
         cols = formats.COLUMNS[USCIS_HUB]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
         reasons = """CASE WHEN employer_name IS NULL THEN 'no employer name'
                           WHEN TRY_CAST(fiscal_year AS INTEGER) IS NULL THEN 'no fiscal year' END"""
         parse_rejects = self._check(USCIS_HUB, summary, reasons, parse_rejects)
@@ -411,7 +452,7 @@ class Importer:
     # -- OFLC wage files ---------------------------------------------------------------------------
     def _import_wages(self, det: Detected, file_id: int, summary: FileSummary) -> None:
         self._import_table(det, file_id, summary, "wages", key=("area", "soc_code"), select=f"""
-            area, regexp_replace(soc_code, '\\.\\d+$', '') AS soc_code, TRY_CAST(geo_level AS INTEGER) AS geo_level,
+            area, {sql_soc('soc_code')} AS soc_code, TRY_CAST(geo_level AS INTEGER) AS geo_level,
             {sql_money('level1')} AS level1, {sql_money('level2')} AS level2, {sql_money('level3')} AS level3,
             {sql_money('level4')} AS level4, {sql_money('average')} AS average, label""",
             reasons="CASE WHEN area IS NULL THEN 'no Area' WHEN soc_code IS NULL THEN 'no SocCode' "
@@ -428,11 +469,11 @@ class Importer:
         con = self.con
         summary.rows_read, parse_rejects = self._stage(det, summary.source)
         cols = formats.COLUMNS[det.format]
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT _row, {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
         parse_rejects = self._check(det.format, summary, reasons, parse_rejects)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _new AS SELECT {select}, {file_id} AS file_id FROM _typed
                         WHERE ({reasons}) IS NULL AND NOT ({' AND '.join(f'{c} IS NULL' for c in cols)})
-                        QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY _row DESC) = 1""")
+                        QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} ORDER BY rowid DESC) = 1""")
         summary.kept = int(con.execute("SELECT count(*) FROM _new").fetchone()[0])
         summary.duplicate = self._valid(summary, parse_rejects) - summary.kept
         summary.replaced = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

@@ -221,9 +221,11 @@ def _quote(name: str) -> str:
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, det: Detected, table: str) -> int:
-    """Expose a CSV as view `table` (all text, canonical names, `_row` = position) over DuckDB's reader;
-    returns -1 (rows are counted when the view is first read). Lines DuckDB cannot parse are skipped
-    and kept in its reject tables for the summary."""
+    """Expose a CSV as view `table` (all text, canonical names) over DuckDB's reader; returns -1 (rows
+    are counted when the view is first read). Lines DuckDB cannot parse are skipped and kept in its
+    reject tables for the summary. The view has no row-number column: `row_number() OVER ()` would
+    serialise the whole scan onto one thread; the table the importer materialises from the view keeps
+    file order (DuckDB preserves insertion order), so its `rowid` is the row's position."""
     mapping = map_header(det.format, list(det.header))
     enc = "utf-16" if det.encoding == "utf-16" else ("latin-1" if det.encoding == "latin-1" else "utf-8")
     src = (f"read_csv({_sql_str(str(det.path))}, all_varchar=true, header=true, delim={_sql_str(det.delimiter)}, "
@@ -236,7 +238,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, det: Detected, table: str) -> int:
         pos = mapping.get(canon)
         select.append(f"{_quote(names[pos])} AS {canon}" if pos is not None and pos < len(names) else f"NULL::VARCHAR AS {canon}")
     # A view: the one scan happens when the importer types the rows (no second copy of the file).
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT row_number() OVER () AS _row, {', '.join(select)} FROM {src}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS SELECT {', '.join(select)} FROM {src}")
     return -1
 
 

@@ -15,14 +15,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import yaml
 
 from visapath.employers.formats import FORMAT_LABELS
 from visapath.employers.matching import CONFIDENT, Candidate, Matcher
 from visapath.employers.normalize import LEVELS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 LCA_CAVEAT = ("An LCA (Labor Condition Application) is an employer's attestation to the Department of Labor "
               "about the wage and conditions for a role; a certified LCA is not an approved visa petition, "
@@ -51,13 +53,6 @@ class Filters:
         if self.years:
             parts.append(f"last {self.years} fiscal years")
         return ", ".join(parts) or "all filings"
-
-
-def load_abbreviations(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {str(k).lower(): str(v).lower() for k, v in (data.get("abbreviations") or {}).items()}
 
 
 def _stem(token: str) -> str:
@@ -103,10 +98,8 @@ def where_clause(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -
         clauses.append("worksite_state = ?")
         params.append(f.state.strip().upper())
     if f.years:
-        latest = con.execute("SELECT max(fiscal_year) FROM lca").fetchone()[0]
-        if latest is not None:
-            clauses.append("fiscal_year > ?")
-            params.append(int(latest) - int(f.years))
+        clauses.append("fiscal_year > (SELECT max(fiscal_year) FROM lca) - ?")
+        params.append(int(f.years))
     return " AND ".join(clauses), params
 
 
@@ -131,77 +124,109 @@ def show(con: duckdb.DuckDBPyConnection, matcher: Matcher, query: str, filters: 
         out["note"] = ("No employer has exactly this name; the figures add up the employers whose names start with it "
                        "(listed under 'matched'). Use an exact legal name to narrow them.")
     where, params = where_clause(con, norms, filters)
-    # One scan of the big table; every figure below is computed from this small per-query subset.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _sub AS SELECT * FROM lca WHERE {where}", params)
-    out["years"] = _years(con, "TRUE", [])
-    tops = _tops(con)
-    out["visa_classes"] = tops["visa_class"]
-    out["top_titles"] = tops["title"]
-    out["top_soc"] = [{"soc": r["value"], "title": r["title"], "cases": r["cases"]} for r in tops["soc"]]
-    out["worksite_states"] = tops["state"]
-    flags = con.execute("""SELECT count(*) FILTER (WHERE h1b_dependent), count(*) FILTER (WHERE willful_violator),
-                                  arg_max(h1b_dependent, decision_date), arg_max(willful_violator, decision_date),
-                                  min(decision_date), max(decision_date), count(*)
-                           FROM _sub""").fetchone()
-    out["flags"] = {"h1b_dependent_cases": int(flags[0] or 0), "willful_violator_cases": int(flags[1] or 0),
-                    "h1b_dependent_latest": flags[2], "willful_violator_latest": flags[3]}
-    out["uscis"] = _uscis(con, norms, filters)
-    out["sources"], out["source_files"] = _sources(con, norms)
-    out["decision_dates"] = {"first": str(flags[4]) if flags[4] else None, "last": str(flags[5]) if flags[5] else None}
-    out["lca_cases"] = int(flags[6] or 0)
+    # One query reads the employer's rows (a few row groups, thanks to the storage order) as Arrow;
+    # every figure is then computed from them with Arrow's kernels. A query costs milliseconds of
+    # planning whatever its size, so one plain SELECT beats one aggregate query per figure.
+    rows = con.sql(f"SELECT {', '.join(_ROW_COLUMNS)} FROM lca WHERE {where}", params=params).to_arrow_table()
+    out.update(_figures(rows))
+    out["uscis"], hub_files = _uscis(con, matcher, norms, filters)
+    out["sources"], out["source_files"] = _sources(con, matcher, rows, hub_files)
     return out
 
 
-def _years(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[dict[str, Any]]:
-    level_cols = ", ".join(f"count(*) FILTER (WHERE pw_wage_level = '{lv}')" for lv in LEVELS)
-    rows = con.execute(f"""
-        SELECT fiscal_year, count(*),
-               count(*) FILTER (WHERE status = 'certified'), count(*) FILTER (WHERE status = 'certified_withdrawn'),
-               count(*) FILTER (WHERE status = 'denied'), count(*) FILTER (WHERE status = 'withdrawn'),
-               count(*) FILTER (WHERE new_employment), count(*) FILTER (WHERE continued_employment),
-               count(*) FILTER (WHERE change_employer), count(*) FILTER (WHERE change_previous_employment),
-               count(*) FILTER (WHERE new_concurrent_employment), count(*) FILTER (WHERE amended_petition),
-               {level_cols}, count(*) FILTER (WHERE pw_wage_level IS NULL),
-               median(annual_wage_from), count(annual_wage_from)
-        FROM _sub WHERE {where} GROUP BY fiscal_year ORDER BY fiscal_year""", params).fetchall()
-    out = []
-    for r in rows:
-        out.append({
-            "fiscal_year": int(r[0]), "lca_total": int(r[1]), "certified": int(r[2]), "certified_withdrawn": int(r[3]),
-            "denied": int(r[4]), "withdrawn": int(r[5]), "new_employment": int(r[6]), "continuation": int(r[7]),
-            "change_of_employer": int(r[8]), "change_same_employer": int(r[9]), "new_concurrent": int(r[10]),
-            "amended": int(r[11]),
-            "wage_levels": {lv: int(r[12 + i]) for i, lv in enumerate(LEVELS)}, "wage_level_missing": int(r[16]),
-            "median_annual_wage": round(float(r[17]), 2) if r[17] is not None else None, "wages_counted": int(r[18]),
+_ROW_COLUMNS = ["fiscal_year", "status", "new_employment", "continued_employment", "change_employer",
+                "change_previous_employment", "new_concurrent_employment", "amended_petition", "pw_wage_level",
+                "annual_wage_from", "visa_class", "upper(job_title) AS title", "soc_code", "soc_title",
+                "worksite_state", "h1b_dependent", "willful_violator", "decision_date", "file_id"]
+_YEAR_COUNTS = {  # output field -> boolean column (computed below) counted per fiscal year
+    "certified": "certified", "certified_withdrawn": "certified_withdrawn", "denied": "denied",
+    "withdrawn": "withdrawn", "new_employment": "new_employment", "continuation": "continued_employment",
+    "change_of_employer": "change_employer", "change_same_employer": "change_previous_employment",
+    "new_concurrent": "new_concurrent_employment", "amended": "amended_petition",
+}
+
+
+def _counts(rows: "pa.Table", keys: list[str]) -> list[dict[str, Any]]:
+    """Rows per distinct value of `keys` (nulls skipped), most first, then by value."""
+    import pyarrow.compute as pc
+
+    t = rows.select(keys)
+    for k in keys:
+        t = t.filter(pc.is_valid(t[k]))
+    out = t.group_by(keys).aggregate([([], "count_all")]).to_pylist()
+    out.sort(key=lambda r: (-r["count_all"], *[str(r[k]) for k in keys]))
+    return out
+
+
+def _figures(rows: "pa.Table") -> dict[str, Any]:
+    """Per-year counts and median wage, visa classes, top titles, SOC codes and states, and flags."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    flags: dict[str, Any] = {c: rows[c] for c in _YEAR_COUNTS.values() if c in rows.column_names}
+    for st in ("certified", "certified_withdrawn", "denied", "withdrawn"):
+        flags[st] = pc.equal(rows["status"], st)
+    for i, lv in enumerate(LEVELS):
+        flags[f"l{i}"] = pc.equal(rows["pw_wage_level"], lv)
+    flags["level_missing"] = pc.is_null(rows["pw_wage_level"])
+    t = pa.table({"fiscal_year": rows["fiscal_year"], "wage": rows["annual_wage_from"],
+                  **{k: pc.cast(pc.fill_null(v, False), pa.int64()) for k, v in flags.items()}})
+    agg = t.group_by("fiscal_year").aggregate([([], "count_all"), ("wage", "count"),
+                                               *[(k, "sum") for k in flags]]).to_pylist()
+    years = []
+    for y in sorted(agg, key=lambda r: r["fiscal_year"]):
+        wages = pc.drop_null(pc.filter(rows["annual_wage_from"], pc.equal(rows["fiscal_year"], y["fiscal_year"])))
+        median = pc.quantile(wages, q=0.5, interpolation="linear")[0].as_py() if len(wages) else None
+        years.append({
+            "fiscal_year": int(y["fiscal_year"]), "lca_total": int(y["count_all"]),
+            **{name: int(y[f"{col}_sum"]) for name, col in _YEAR_COUNTS.items()},
+            "wage_levels": {lv: int(y[f"l{i}_sum"]) for i, lv in enumerate(LEVELS)},
+            "wage_level_missing": int(y["level_missing_sum"]),
+            "median_annual_wage": round(float(median), 2) if median is not None else None,
+            "wages_counted": int(y["wage_count"]),
         })
-    return out
+    visa = rows.select(["fiscal_year", "visa_class"])
+    visa = visa.set_column(1, "visa_class", pc.fill_null(visa["visa_class"], "(blank)"))
+    visa_classes = [{"fiscal_year": int(r["fiscal_year"]), "value": r["visa_class"], "cases": int(r["count_all"])}
+                    for r in _counts(visa, ["fiscal_year", "visa_class"])]
+    visa_classes.sort(key=lambda r: (r["fiscal_year"], -r["cases"], r["value"]))
+    socs: dict[str, dict[str, Any]] = {}
+    for r in _counts(rows, ["soc_code", "soc_title"]) + [dict(r, soc_title=None) for r in _soc_without_title(rows)]:
+        s = socs.setdefault(r["soc_code"], {"soc": r["soc_code"], "title": r["soc_title"], "cases": 0})
+        s["cases"] += int(r["count_all"])  # titles come most common first: the first seen is the mode
+        s["title"] = s["title"] or r["soc_title"]
+    n = rows.num_rows
+    latest = pc.index(rows["decision_date"], pc.max(rows["decision_date"])).as_py() if n else -1
+    return {
+        "years": years,
+        "visa_classes": visa_classes,
+        "top_titles": [{"value": r["title"], "cases": int(r["count_all"])} for r in _counts(rows, ["title"])[:10]],
+        "top_soc": sorted(socs.values(), key=lambda r: (-r["cases"], r["soc"]))[:10],
+        "worksite_states": [{"value": r["worksite_state"], "cases": int(r["count_all"])}
+                            for r in _counts(rows, ["worksite_state"])[:10]],
+        "flags": {"h1b_dependent_cases": int(pc.sum(pc.cast(rows["h1b_dependent"], pa.int64())).as_py() or 0),
+                  "willful_violator_cases": int(pc.sum(pc.cast(rows["willful_violator"], pa.int64())).as_py() or 0),
+                  "h1b_dependent_latest": rows["h1b_dependent"][latest].as_py() if latest >= 0 else None,
+                  "willful_violator_latest": rows["willful_violator"][latest].as_py() if latest >= 0 else None},
+        "decision_dates": {"first": str(pc.min(rows["decision_date"]).as_py()) if n else None,
+                           "last": str(pc.max(rows["decision_date"]).as_py()) if n else None},
+        "lca_cases": n,
+    }
 
 
-def _tops(con: duckdb.DuckDBPyConnection, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
-    """Visa classes per year, and the top titles, SOC codes and worksite states, in one query."""
-    rows = con.execute(f"""
-        SELECT 'visa_class', fiscal_year, COALESCE(visa_class, '(blank)'), count(*), NULL FROM _sub GROUP BY 2, 3
-        UNION ALL SELECT * FROM (SELECT 'title', NULL, upper(job_title) AS v, count(*) AS n, NULL FROM _sub
-                  WHERE job_title IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit})
-        UNION ALL SELECT * FROM (SELECT 'soc', NULL, soc_code AS v, count(*) AS n, mode(soc_title) FROM _sub
-                  WHERE soc_code IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit})
-        UNION ALL SELECT * FROM (SELECT 'state', NULL, worksite_state AS v, count(*) AS n, NULL FROM _sub
-                  WHERE worksite_state IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {limit})""").fetchall()
-    out: dict[str, list[dict[str, Any]]] = {"visa_class": [], "title": [], "soc": [], "state": []}
-    for kind, fy, value, n, title in rows:
-        if kind == "visa_class":
-            out[kind].append({"fiscal_year": int(fy), "value": value, "cases": int(n)})
-        else:
-            out[kind].append({"value": value, "cases": int(n), **({"title": title} if kind == "soc" else {})})
-    out["visa_class"].sort(key=lambda r: (r["fiscal_year"], -r["cases"]))
-    for kind in ("title", "soc", "state"):
-        out[kind].sort(key=lambda r: (-r["cases"], str(r["value"])))
-    return out
+def _soc_without_title(rows: "pa.Table") -> list[dict[str, Any]]:
+    import pyarrow.compute as pc
+
+    return _counts(rows.filter(pc.is_null(rows["soc_title"])), ["soc_code"])
 
 
-def _uscis(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -> list[dict[str, Any]]:
+def _uscis(con: duckdb.DuckDBPyConnection, matcher: Matcher, norms: list[str], f: Filters,
+           ) -> tuple[list[dict[str, Any]], set[int]]:
+    """USCIS petition decisions per fiscal year, and the files they come from."""
     from visapath.employers.database import HUB_COUNTS
 
+    if not matcher.cached("uscis_rows", lambda: con.execute("SELECT count(*) FROM uscis").fetchone()[0]):
+        return [], set()
     clauses, params = ["employer_norm IN (SELECT unnest(?))"], [norms]
     if f.state:
         clauses.append("state = ?")
@@ -209,8 +234,9 @@ def _uscis(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -> list
     sums = ", ".join(f"sum({c})" for c in HUB_COUNTS)
     rows = con.execute(f"SELECT fiscal_year, {sums}, list(DISTINCT file_id) FROM uscis WHERE {' AND '.join(clauses)} "
                        "GROUP BY fiscal_year ORDER BY fiscal_year", params).fetchall()
-    out = []
+    out, files = [], set()
     for r in rows:
+        files.update(r[-1])
         cats = {c: int(v) for c, v in zip(HUB_COUNTS, r[1:-1]) if v is not None}
         approvals = sum(v for c, v in cats.items() if c.endswith("_approval") and not c.startswith(("initial", "continuing")))
         denials = sum(v for c, v in cats.items() if c.endswith("_denial") and not c.startswith(("initial", "continuing")))
@@ -218,18 +244,23 @@ def _uscis(con: duckdb.DuckDBPyConnection, norms: list[str], f: Filters) -> list
             approvals = cats.get("initial_approval", 0) + cats.get("continuing_approval", 0)
             denials = cats.get("initial_denial", 0) + cats.get("continuing_denial", 0)
         out.append({"fiscal_year": int(r[0]), "approvals": approvals, "denials": denials, "categories": cats})
-    return out
+    return out, files
 
 
-def _sources(con: duckdb.DuckDBPyConnection, norms: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
-    rows = con.execute("""SELECT file_id, name, format, decision_min, decision_max, fiscal_years, imported_at FROM files
-                          WHERE file_id IN (SELECT file_id FROM _sub UNION
-                                            SELECT file_id FROM uscis WHERE employer_norm IN (SELECT unnest(?)))
-                          ORDER BY file_id""", [norms]).fetchall()
-    names = [r[1] for r in rows]
-    files = [{"file": r[1], "kind": FORMAT_LABELS.get(r[2], r[2]), "decisions": [str(r[3]) if r[3] else None, str(r[4]) if r[4] else None],
-              "fiscal_years": json.loads(r[5] or "[]"), "imported_at": str(r[6])[:19]} for r in rows]
-    return names, files
+def _sources(con: duckdb.DuckDBPyConnection, matcher: Matcher, rows: "pa.Table", hub_files: set[int],
+             ) -> tuple[list[str], list[dict[str, Any]]]:
+    """The imported files the figures come from (names, and their kind and vintage)."""
+    import pyarrow.compute as pc
+
+    files = matcher.cached("files", lambda: {
+        r[0]: r[1:] for r in con.execute("SELECT file_id, name, format, decision_min, decision_max, fiscal_years, "
+                                         "imported_at FROM files").fetchall()})
+    ids = (set(pc.unique(rows["file_id"]).to_pylist()) if rows.num_rows else set()) | hub_files
+    chosen = [(i, files[i]) for i in sorted(ids) if i in files]
+    names = [r[0] for _, r in chosen]
+    out = [{"file": r[0], "kind": FORMAT_LABELS.get(r[1], r[1]), "decisions": [str(r[2]) if r[2] else None, str(r[3]) if r[3] else None],
+            "fiscal_years": json.loads(r[4] or "[]"), "imported_at": str(r[5])[:19]} for _, r in chosen]
+    return names, out
 
 
 def matched_names(cands: list[Candidate]) -> str:

@@ -12,15 +12,16 @@ never added to the figures silently.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 from rapidfuzz import fuzz, process
 
+from visapath.employers.lexicon import read_yaml
 from visapath.employers.normalize import normalize_fein, normalize_name
 
 CONFIDENT = ("alias", "exact", "dba", "fein", "same_fein")
@@ -44,9 +45,7 @@ class Candidate:
 
 def load_shipped_aliases(path: Path) -> dict[str, list[str]]:
     """Brand -> legal names as shipped in the lexicon (normalised keys and values)."""
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path)
     out: dict[str, list[str]] = {}
     for brand, names in (data.get("aliases") or {}).items():
         out[normalize_name(brand)] = [normalize_name(n) for n in (names if isinstance(names, list) else [names])]
@@ -58,6 +57,14 @@ class Matcher:
         self.con = con
         self.shipped = shipped_aliases or {}
         self._choices: list[str] | None = None
+        self._cache: dict[str, Any] = {}
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value about the database that only an import changes (this matcher lives as long as its
+        read-only connection, which is reopened after an import)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def _entities(self, norms: list[str], match: str, score: float = 100.0) -> list[Candidate]:
         if not norms:

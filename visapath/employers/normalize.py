@@ -70,6 +70,13 @@ def normalize_fein(value: str | None) -> str | None:
     return digits or None
 
 
+def sql_fein(expr: str) -> str:
+    """SQL for `normalize_fein`; a value already spelled NN-NNNNNNN is kept as it is."""
+    digits = f"regexp_replace({expr}, '[^0-9]', '', 'g')"
+    return (f"(CASE WHEN {expr} IS NULL THEN NULL WHEN regexp_full_match({expr}, '\\d{{2}}-\\d{{7}}') THEN {expr} "
+            f"WHEN length({digits}) = 9 THEN {digits}[1:2] || '-' || {digits}[3:] ELSE NULLIF({digits}, '') END)")
+
+
 STATUSES = ("certified", "certified_withdrawn", "denied", "withdrawn")
 
 
@@ -129,9 +136,18 @@ def normalize_level(value: str | None) -> str | None:
 # -- the same rules as DuckDB SQL, for the bulk import -----------------------------------------------
 
 def sql_unwrap(col: str) -> str:
-    """SQL for `unwrap`: trim, strip `="..."`, blank -> NULL (string functions, no regex: it runs on every cell)."""
-    return (f"NULLIF(trim(CASE WHEN starts_with({col}, '=\"') AND ends_with({col}, '\"') "
-            f"THEN {col}[3:-2] ELSE {col} END), '')")
+    """SQL for `unwrap`: strip `="..."`, trim, blank -> NULL. It runs on every cell of a million-row
+    file, so only the cells that need it are copied: prefix and suffix tests come first."""
+    return (f"(CASE WHEN {col} = '' THEN NULL "
+            f"WHEN starts_with({col}, '=\"') AND ends_with({col}, '\"') THEN NULLIF(trim({col}[3:-2]), '') "
+            f"WHEN starts_with({col}, ' ') OR ends_with({col}, ' ') THEN NULLIF(trim({col}), '') "
+            f"ELSE {col} END)")
+
+
+def sql_soc(expr: str) -> str:
+    """'15-1252.00' -> '15-1252': the O*NET detail suffix is dropped, so LCA and wage-file codes compare equal."""
+    return (f"(CASE WHEN ends_with({expr}, '.00') THEN {expr}[1:-4] "
+            f"WHEN contains({expr}, '.') THEN regexp_replace({expr}, '\\.\\d+$', '') ELSE {expr} END)")
 
 
 def sql_status(expr: str) -> str:

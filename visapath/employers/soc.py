@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
 from visapath.employers.history import title_condition
+from visapath.employers.lexicon import read_yaml
 
 
 @dataclass
@@ -31,9 +31,8 @@ class SocEstimate:
 
 
 def load_mapping(path: Path) -> tuple[list[tuple[re.Pattern[str], str, str]], dict[str, str]]:
-    if not path.exists():
-        return [], {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """Title rules and abbreviations of the mapping file (parsed once per version of the file)."""
+    data = read_yaml(path)
     rules = [(re.compile(r["pattern"], re.I), str(r["soc"]), str(r.get("title", ""))) for r in data.get("titles") or []]
     abbreviations = {str(k).lower(): str(v).lower() for k, v in (data.get("abbreviations") or {}).items()}
     return rules, abbreviations

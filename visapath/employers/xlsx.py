@@ -4,8 +4,10 @@ openpyxl's read-only mode streams too, but it builds a Python cell object per ce
 column LCA disclosure workbooks that is well under 20,000 rows a second, so a 250 MB file takes
 many minutes (see `bench/bench_employers.py`, which runs both). python-calamine is fast but loads
 the whole sheet into memory before the first row. This reader decompresses the sheet XML in 1 MB
-blocks and pulls cells out of each block with one compiled regular expression, so memory stays at
-one block plus the shared-string table, whatever the file size. It understands what spreadsheet
+blocks cut at row boundaries, so memory stays at one batch of blocks plus the shared-string table,
+whatever the file size. `stage` (the import) hands 32 MB of row XML at a time to DuckDB, which
+finds and decodes the wanted cells in parallel with string functions and RE2 (no Python per cell);
+`iter_rows` (headers, small files, tests) pulls cells out in Python. It understands what spreadsheet
 writers emit for data sheets: shared, inline and formula strings, numbers, booleans, error values,
 dates stored as serial numbers under a date style, and sparse rows (cells missing, placed by
 their `r` reference). Formulas are read from their cached values, as openpyxl's data_only mode does.
@@ -13,6 +15,7 @@ their `r` reference). Formulas are read from their cached values, as openpyxl's 
 
 from __future__ import annotations
 
+import codecs
 import html
 import posixpath
 import re
@@ -74,33 +77,68 @@ def _first_sheet_path(z: zipfile.ZipFile) -> str:
     return sheets[0]
 
 
-def _shared_strings(z: zipfile.ZipFile) -> list[str]:
-    """The shared-string table, decoded block by block (one entry per <si>, rich runs joined)."""
-    try:
-        info = z.getinfo("xl/sharedStrings.xml")
-    except KeyError:
-        return []
-    out: list[str] = []
+def _text_blocks(z: zipfile.ZipFile, name: str, boundary: str) -> Iterator[str]:
+    """A member's XML decoded in ~1 MB pieces that each end just after `boundary` (a closing tag).
+    The incremental decoder keeps a character whose bytes straddle two reads whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     rest = ""
-    with z.open(info) as f:
+    with z.open(name) as f:
         while True:
             block = f.read(1 << 20)
+            text = rest + decoder.decode(block, final=not block)
             if not block:
-                break
-            text = rest + block.decode("utf-8", errors="ignore") if not rest else rest + block.decode("utf-8", "ignore")
-            text = _NS_RE.sub(r"<\1", text) if "<x:" in text or ":si" in text else text
-            end = text.rfind(_SI_END)
-            if end < 0:
+                if text:
+                    yield text
+                return
+            cut = text.rfind(boundary)
+            if cut < 0:
                 rest = text
                 continue
-            body, rest = text[: end + len(_SI_END)], text[end + len(_SI_END):]
-            for si in body.split(_SI_END)[:-1]:
-                start = si.find("<si")
-                si = si[start:] if start >= 0 else si
+            cut += len(boundary)
+            yield text[:cut]
+            rest = text[cut:]
+
+
+def _iter_shared_strings(z: zipfile.ZipFile) -> Iterator[list[str]]:
+    """The shared-string table, a block of entries at a time (one per <si>, rich runs joined)."""
+    if "xl/sharedStrings.xml" not in z.NameToInfo:
+        return
+    for text in _text_blocks(z, "xl/sharedStrings.xml", _SI_END):
+        text = _NS_RE.sub(r"<\1", text) if "<x:" in text or ":si" in text else text
+        out = []
+        for si in text.split(_SI_END)[:-1]:
+            start = si.find("<si")
+            si = si[si.find(">", start) + 1:] if start >= 0 else si
+            if si.startswith("<t>") and si.endswith("</t>") and si.count("<t") == 1:
+                value = si[3:-4]  # the common case: one plain run
+            else:
                 if "<rPh" in si:  # phonetic runs are not part of the text
                     si = re.sub(r"<rPh\b.*?</rPh>", "", si, flags=re.S)
-                out.append(_unescape("".join(_T.findall(si))))
-    return out
+                value = "".join(_T.findall(si))
+            out.append(_unescape(value))
+        yield out
+
+
+class _SharedStrings:
+    """The shared-string table, read only as far as it is used: the header row needs a few dozen
+    entries, so recognising a file does not decode a table of millions."""
+
+    def __init__(self, z: zipfile.ZipFile) -> None:
+        self._source = _iter_shared_strings(z)
+        self._loaded: list[str] = []
+
+    def __getitem__(self, i: int) -> str:
+        while i >= len(self._loaded):
+            block = next(self._source, None)
+            if block is None:
+                raise IndexError(f"shared string {i} is not in the workbook")
+            self._loaded.extend(block)
+        return self._loaded[i]
+
+    def all(self) -> list[str]:
+        for block in self._source:
+            self._loaded.extend(block)
+        return self._loaded
 
 
 def _date_styles(z: zipfile.ZipFile) -> set[int]:
@@ -137,7 +175,7 @@ class _Sheet:
 
     def __init__(self, z: zipfile.ZipFile) -> None:
         self.path = _first_sheet_path(z)
-        self.strings = _shared_strings(z)
+        self.strings = _SharedStrings(z)
         self.date_styles = _date_styles(z)
 
     def value(self, attrs: str, v: str | None, inline: str | None) -> str | None:
@@ -175,22 +213,7 @@ def column_letters(i: int) -> str:
 
 def _blocks(z: zipfile.ZipFile, name: str) -> Iterator[str]:
     """The sheet XML in pieces that each end at a row boundary."""
-    rest = ""
-    with z.open(name) as f:
-        while True:
-            block = f.read(1 << 20)
-            if not block:
-                if rest:
-                    yield rest
-                return
-            text = rest + block.decode("utf-8", errors="ignore")
-            cut = text.rfind("</row>")
-            if cut < 0:
-                rest = text
-                continue
-            cut += len("</row>")
-            yield text[:cut]
-            rest = text[cut:]
+    return _text_blocks(z, name, "</row>")
 
 
 _ROW_NUM = re.compile(r'<row\b[^>]*?\br="(\d+)"')
@@ -287,91 +310,114 @@ def header(path: Path) -> list[str]:
     return []
 
 
-def stage(con, path: Path, positions: dict[str, int | None], table: str, header_row: int,
-          on_rows=None, flush_cells: int = 500_000) -> int:
-    """Load the first sheet's rows below `header_row` into DuckDB `table` (`_row` + one text column
-    per entry of `positions`), decoding and pivoting cells in DuckDB rather than in a Python loop:
-    Python only runs the regex (C) and a few list comprehensions per block. Returns rows read."""
-    import pyarrow as pa
+def _cell_sql(c: str, date_styles: set[int]) -> tuple[str, str, str]:
+    """SQL for one wanted column `c`, in three steps so each part of a cell is computed once:
+    the cell's XML (`x_c`, e.g. `<c r="B7" t="s"><v>12</v></c>`) -> its tag and value (`g_c`, `v_c`)
+    -> (shared-string index `i_c`, text `t_c`). The index is set for shared strings, the text for
+    every other kind of cell (XML entities still escaped: `_unescaped` decodes the few that have any)."""
+    x, g, v = f"x_{c}", f"g_{c}", f"v_{c}"
+    parts = (f"split_part({x}, '>', 1) AS {g}, NULLIF(split_part(split_part({x}, '<v>', 2), '</v>', 1), '') AS {v}, "
+             f"CASE WHEN contains({x}, '<is>') THEN NULLIF(regexp_replace(split_part(split_part({x}, '<is>', 2), "
+             f"'</is>', 1), '<rPh\\b.*?</rPh>|<[^>]*>', '', 'g'), '') END AS s_{c}")
+    date = "FALSE"
+    if date_styles:
+        styles = ", ".join(f"'{i}'" for i in sorted(date_styles))
+        date = f"regexp_extract({g}, '\\bs=\"(\\d+)\"', 1) IN ({styles})"
+    text = (f"CASE WHEN {g} IS NULL OR contains({g}, 't=\"s\"') THEN NULL "
+            f"WHEN contains({g}, 't=\"inlineStr\"') THEN s_{c} "
+            f"WHEN contains({g}, 't=\"b\"') THEN CASE {v} WHEN '1' THEN 'TRUE' WHEN '0' THEN 'FALSE' END "
+            f"WHEN contains({g}, 't=\"str\"') OR contains({g}, 't=\"e\"') THEN {v} "
+            f"WHEN {date} THEN CAST(DATE '1899-12-30' + CAST(floor(TRY_CAST({v} AS DOUBLE)) AS INTEGER) AS VARCHAR) "
+            f"WHEN ends_with({v}, '.0') THEN left({v}, length({v}) - 2) ELSE {v} END AS t_{c}")
+    index = f"CASE WHEN contains({g}, 't=\"s\"') THEN TRY_CAST({v} AS INTEGER) END AS i_{c}"
+    return parts, index, text
 
-    wanted = {c: pos for c, pos in positions.items() if pos is not None}
-    letters_of = {c: column_letters(pos) for c, pos in wanted.items()}
+
+def _unescaped(values: "pa.ChunkedArray") -> "pa.Array":
+    """XML entities (`&amp;`, `&#233;`) decoded, in Python for just the values that contain one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    has = pc.fill_null(pc.match_substring(values, "&"), False)
+    if not pc.any(has).as_py():
+        return values
+    return pa.array([html.unescape(v) if v and "&" in v else v for v in values.to_pylist()], pa.string())
+
+
+def stage(con, path: Path, positions: dict[str, int | None], table: str, header_row: int,
+          on_rows=None, batch_chars: int = 32 << 20) -> int:
+    """Load the first sheet's rows below `header_row` into DuckDB `table` (`_row` + one text column
+    per entry of `positions`). Python only inflates the sheet and cuts it at row boundaries; DuckDB
+    splits the rows, finds the wanted cells with two RE2 scans per row and decodes them, in parallel,
+    32 MB of XML at a time; shared strings are then filled in with one Arrow `take` per column.
+    No Python code runs per cell, and memory is one batch plus the shared-string table. Returns rows read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = {c: column_letters(pos) for c, pos in positions.items() if pos is not None}
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_row BIGINT, {', '.join(f'{c} VARCHAR' for c in positions)})")
     if not wanted:
         return 0
-    alternation = "|".join(sorted(set(letters_of.values()), key=lambda x: (-len(x), x)))
-    cell = re.compile(r'<c r="(' + alternation + r')(\d+)"([^>]*?)(?:/>|>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?'
-                      r'(?:<v>([^<]*)</v>|<is>(.*?)</is>)?</c>)', re.S)
-    pivot = ", ".join(
-        (f"max(val) FILTER (WHERE l = '{letters_of[c]}') AS {c}" if c in letters_of else f"NULL::VARCHAR AS {c}")
-        for c in positions)
-    decode = ("CASE WHEN k = 'd' THEN CAST(DATE '1899-12-30' + CAST(floor(TRY_CAST(v AS DOUBLE)) AS INTEGER) AS VARCHAR) "
-              "WHEN k = 'n' AND ends_with(v, '.0') THEN left(v, length(v) - 2) ELSE v END")
-    kinds: dict[str, str] = {}
+    alternation = "|".join(sorted(set(wanted.values()), key=lambda x: (-len(x), x)))
+    # The cell reference is the first attribute, as every writer of data sheets puts it.
+    cells_re = f'<c r="(?:{alternation})\\d[^>]*?(?:/>|>.*?</c>)'
+    letters_re = f'<c r="({alternation})\\d'
     last_row = header_row
-    pend_l: list[str] = []
-    pend_n: list[int] = []
-    pend_k: list[str] = []
-    pend_v: list[str | None] = []
-
-    def flush() -> None:
-        if not pend_l:
-            return
-        batch = pa.table({"l": pa.array(pend_l, pa.string()), "n": pa.array(pend_n, pa.int64()),
-                          "k": pa.array(pend_k, pa.string()), "v": pa.array(pend_v, pa.string())})
-        con.register("_xlsx_cells", batch)
-        try:
-            con.execute(f"""INSERT INTO {table}
-                SELECT n - {header_row} AS _row, {pivot}
-                FROM (SELECT l, n, NULLIF({decode}, '') AS val FROM _xlsx_cells WHERE n > {header_row})
-                GROUP BY n""")
-        finally:
-            con.unregister("_xlsx_cells")
-        for lst in (pend_l, pend_n, pend_k, pend_v):
-            lst.clear()
     with zipfile.ZipFile(path) as z:
         sheet = _Sheet(z)
-        strings = sheet.strings
+        strings = pa.array(sheet.strings.all(), pa.string())
+        steps = [_cell_sql(c, sheet.date_styles) for c in wanted]
+        pick = ", ".join(f"cells[list_position(ls, '{letters}')] AS x_{c}" for c, letters in wanted.items())
+        sql = f"""
+            SELECT _row, {', '.join(f'{i}, {t}' for _, i, t in steps)}
+            FROM (SELECT _row, {', '.join(p for p, _, _ in steps)}
+                  FROM (SELECT n - {header_row} AS _row, {pick}
+                        FROM (SELECT TRY_CAST(regexp_extract(x, '<c r="[A-Z]+(\\d+)"', 1) AS BIGINT) AS n,
+                                     regexp_extract_all(x, '{letters_re}', 1) AS ls,
+                                     regexp_extract_all(x, '{cells_re}', 0) AS cells
+                              FROM (SELECT unnest(string_split(b, '</row>')) AS x FROM _xlsx_blocks))
+                        WHERE n > {header_row}))"""
+        pending: list[str] = []
+        size = 0
 
-        def kind(attrs: str) -> str:  # per distinct attribute string, cached: s(hared) | d(ate) | n(umber) | t(ext)
-            k = kinds.get(attrs)
-            if k is None:
-                t = _ATTR_T.search(attrs)
-                tv = t.group(1) if t else "n"
-                if tv == "s":
-                    k = "s"
-                elif tv == "b":
-                    k = "b"
-                elif tv != "n":
-                    k = "t"
-                else:
-                    st = _ATTR_S.search(attrs)
-                    k = "d" if st and int(st.group(1)) in sheet.date_styles else "n"
-                kinds[attrs] = k
-            return k
+        def flush() -> None:
+            nonlocal size
+            if not pending:
+                return
+            con.register("_xlsx_blocks", pa.table({"b": pa.array(pending, pa.string())}))
+            try:
+                got = con.sql(sql).to_arrow_table()
+            finally:
+                con.unregister("_xlsx_blocks")
+            cols = {"_row": got["_row"]}
+            for c in positions:
+                if c not in wanted:
+                    cols[c] = pa.nulls(got.num_rows, pa.string())
+                    continue
+                idx = got[f"i_{c}"]
+                idx = pc.if_else(pc.less(idx, len(strings)), idx, None)
+                cols[c] = pc.coalesce(pc.take(strings, idx), _unescaped(got[f"t_{c}"]))
+            con.register("_xlsx_rows", pa.table(cols))
+            try:
+                con.execute(f"INSERT INTO {table} SELECT * FROM _xlsx_rows")
+            finally:
+                con.unregister("_xlsx_rows")
+            pending.clear()
+            size = 0
+            if on_rows:
+                on_rows(max(last_row - header_row, 0))
 
         for body in _blocks(z, sheet.path):
-            if "<x:" in body[:4096]:
+            if "<x:" in body[:4096] or ":c " in body[:4096]:
                 body = _NS_RE.sub(r"<\1", body)
             tail = body.rfind("<row ")
             if tail >= 0 and (m := _ROW_NUM.match(body, tail)):
                 last_row = max(last_row, int(m.group(1)))
-            found = cell.findall(body)
-            if not found:
-                continue
-            ls, ns, attrs, vs, inl = zip(*found)
-            ks = [kind(a) for a in attrs]
-            pend_l.extend(ls)
-            pend_n.extend([int(x) for x in ns])
-            pend_k.extend(ks)
-            pend_v.extend([strings[int(v)] if k == "s" and v else
-                           (_inline(i) if i else
-                            ((_unescape(v) if "&" in v else v) if k != "b" else ("TRUE" if v == "1" else "FALSE")))
-                           for k, v, i in zip(ks, vs, inl)])
-            if len(pend_l) >= flush_cells:  # one DuckDB statement per ~half a million cells, not per block
+            pending.append(body)
+            size += len(body)
+            if size >= batch_chars:
                 flush()
-            if on_rows:
-                on_rows(max(last_row - header_row, 0))
         flush()
     total = max(last_row - header_row, 0)
     # Rows with no cells at all (blank padding) are rows too: the summary counts them as blank.

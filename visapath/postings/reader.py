@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from visapath.budget import checkpoint
 from visapath.text import Span
 from visapath.postings.flags import _clearance_required, _dedupe, _injection, _non_english, _pattern_flags
 from visapath.postings.identity import _location_jurisdiction, _title_company_location
@@ -62,6 +63,7 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None,
     full, text, cut_flag = text, *_bounded(text)
     original, text = text, normalize_for_analysis(text)
     spans = posting_sentences(text, lex)
+    checkpoint(f"reading {len(spans):,} sentences")  # a time budget or a closed session stops here
     inert, flags = _injection(text, spans, lex)
     flags += cut_flag
     live = [sp for i, sp in enumerate(spans) if i not in inert]
@@ -77,6 +79,7 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None,
             clearance = True
         if f.family == "clearance" and f.label == "citizenship_or_clearance":
             flags.append(Flag("clearance", sp.text, sp.start, sp.end, sp.text[f.cue_start : f.cue_end]))
+    checkpoint()
     clearance = clearance or _clearance_required(live, lex)
     sponsorship, cflags = _sponsorship(evidence, specifics)
     flags += cflags + _pattern_flags(spans, lex, text) + _non_english(text, spans, lex)

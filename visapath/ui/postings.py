@@ -11,11 +11,13 @@ from typing import Any
 import streamlit as st
 
 from ingest.loaders import LoadError
+from visapath.budget import WorkStopped
 from visapath.explain import Explanation
 from visapath.models import Document
 from visapath.profile import STATUSES
 from visapath.service import Assistant
 from visapath.ui import markup
+from visapath.ui.background import run_step
 from visapath.ui.runtime import AppContext
 from visapath.ui.state import PostingsState, session
 from visapath.workspace import SavedPosting
@@ -52,9 +54,10 @@ def analyze_uploads(a: Assistant, files: list[Any], status: str | None, state: P
     with st.status(f"Analyzing {len(files)} posting{'s' if len(files) != 1 else ''}…", expanded=True) as box:
         for i, file in enumerate(files, 1):
             st.text(f"{i}/{len(files)} · reading {file.name}")
+            data, name = file.getvalue(), file.name
             try:
-                explanation = a.upload_posting(file.getvalue(), file.name, status)
-            except LoadError as exc:
+                explanation = run_step(lambda: a.upload_posting(data, name, status), f"{i}/{len(files)}")
+            except (LoadError, WorkStopped) as exc:
                 failed.append((file.name, str(exc)))
                 continue
             except Exception:
@@ -71,8 +74,10 @@ def analyze_uploads(a: Assistant, files: list[Any], status: str | None, state: P
 
 def analyze_paste(a: Assistant, text: str, title: str, status: str | None, state: PostingsState) -> None:
     try:
-        explanation = a.paste_posting(text, status, title=title.strip() or None)
-    except LoadError as exc:
+        with st.spinner("Analyzing the pasted posting…"):
+            explanation = run_step(lambda: a.paste_posting(text, status, title=title.strip() or None),
+                                   "Pasted posting")
+    except (LoadError, WorkStopped) as exc:
         state.paste_error = str(exc)
         return
     state.paste_error = None

@@ -1,0 +1,149 @@
+"""Bounded work: every analysis step runs under a time budget and can be cancelled, stops with a
+clear message, and leaves nothing half-saved; the verified answer stream stays linear.
+
+Real components throughout: PDFs made here, the real loaders, posting reader, encoder and
+Chroma index in a temp folder, the real app through AppTest and the CLI entry point.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.helpers import make_pdf
+from visapath.budget import Cancelled, OverBudget, WorkStopped, checkpoint, limited
+from visapath.cli import main
+from visapath.config import PROJECT_ROOT, Settings, get_settings
+from visapath.embeddings import get_embedder
+from visapath.sentence_stream import VerifiedSentences
+from visapath.service import Assistant
+from visapath.verify import Verifier
+
+POSTING_PAGE = ("Orbital Freight is hiring a Machine Learning Engineer in Seattle, WA. "
+                "Orbital Freight will sponsor H-1B visas for this role. Requirements: 3+ years of Python. ")
+
+
+def nothing_saved(a: Assistant) -> bool:
+    where = {"$and": [{"owner": a.settings.user}, {"kind": "posting"}]}
+    return a.postings.list() == [] and list(a.indexer.store.metadatas_where(where)) == []
+
+
+def test_a_checkpoint_outside_a_budget_does_nothing_and_nested_budgets_all_apply():
+    checkpoint("no budget here")
+    with limited("Outer", math.inf) as outer, limited("Inner", 0.0):
+        with pytest.raises(OverBudget, match="Inner stopped after 0 s"):
+            time.sleep(0.01)
+            checkpoint("step two")
+    assert outer.stage == "step two"  # progress is reported to every active budget
+
+
+def test_an_upload_over_its_budget_stops_with_a_message_and_saves_nothing(settings_factory, tmp_path: Path):
+    a = Assistant(settings_factory(analysis_budget_seconds=0.05))
+    pdf = make_pdf(tmp_path / "long.pdf", [POSTING_PAGE * 12] * 40)
+    started = time.perf_counter()
+    with pytest.raises(OverBudget) as stopped:
+        a.upload_posting(pdf.read_bytes(), "long.pdf")
+    assert time.perf_counter() - started < 30  # stopped at a checkpoint, not at the end
+    message = str(stopped.value)
+    assert "Analyzing long.pdf stopped after 0.05 s" in message and "VISAPATH_ANALYSIS_BUDGET_SECONDS" in message
+    assert nothing_saved(a)
+
+    roomy = Assistant(settings_factory(analysis_budget_seconds=600))  # the same file within its budget
+    assert roomy.upload_posting(pdf.read_bytes(), "long.pdf").saved is not None
+
+
+def test_a_cancelled_upload_stops_before_anything_is_written(settings_factory, tmp_path: Path):
+    """Cancelled once the work reaches the encoder (the posting reader's classifier or the index),
+    after every page was read: nothing is written until the encoder's last batch is done."""
+    a = Assistant(settings_factory())
+    pdf = make_pdf(tmp_path / "p.pdf", [POSTING_PAGE * 12] * 20)
+    stages: list[str] = []
+
+    def cancelled() -> bool:
+        return any(s.startswith(("indexing", "embedding")) for s in stages)
+
+    with limited("Upload", math.inf, cancelled=cancelled) as budget:
+        original = budget.check
+
+        def watching() -> None:
+            stages.append(budget.stage)
+            original()
+
+        budget.check = watching  # type: ignore[method-assign]
+        with pytest.raises(Cancelled):
+            a.upload_posting(pdf.read_bytes(), "p.pdf")
+    assert any(s.startswith("reading page") for s in stages) and nothing_saved(a)
+
+
+def test_cli_explain_over_budget_exits_with_the_message(cli_data: Path, corpus: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("VISAPATH_KNOWLEDGE_DIR", str(corpus))
+    monkeypatch.setenv("VISAPATH_ANALYSIS_BUDGET_SECONDS", "0.01")
+    get_settings.cache_clear()
+    pdf = make_pdf(tmp_path / "slow.pdf", [POSTING_PAGE * 12] * 40)
+    assert main(["explain", "--save", str(pdf)]) == 2
+    err = capsys.readouterr().err
+    assert "stopped after 0.01 s" in err and "Traceback" not in err
+
+
+def test_ingesting_a_file_over_budget_fails_that_file_only(settings_factory, tmp_path: Path):
+    folder = tmp_path / "guides"
+    folder.mkdir()
+    (folder / "small.md").write_text("# Cap gap\n\nThe cap-gap extension bridges F-1 status to October 1.\n")
+    make_pdf(folder / "big.pdf", [POSTING_PAGE * 12] * 40)
+    a = Assistant(settings_factory())
+    report = a.indexer.ingest_paths([folder], file_seconds=0.1)
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert by_name["big.pdf"].status == "failed" and "Reading big.pdf stopped after 0.1 s" in by_name["big.pdf"].error
+    assert by_name["small.md"].status == "added"
+
+
+def test_the_app_shows_the_budget_message_and_keeps_the_paste(kb_assistant: Assistant,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("VISAPATH_DATA_DIR", str(kb_assistant.settings.data_dir))
+    monkeypatch.setenv("VISAPATH_USER", "budget-app")
+    monkeypatch.setenv("VISAPATH_ANALYSIS_BUDGET_SECONDS", "0.001")
+    get_settings.cache_clear()
+    try:
+        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
+        at.run()
+        at.switch_page("visapath/ui/postings.py").run()
+        text = POSTING_PAGE * 200
+        at.text_area(key="paste_text").input(text)
+        next(b for b in at.button if b.label == "Analyze pasted text").click()
+        at.run()
+        assert not at.exception, at.exception
+        errors = [e.value for e in at.error]
+        assert any("stopped after 0.001 s" in e for e in errors), errors
+        assert at.text_area(key="paste_text").value == text  # the text is kept for another try
+        assert Assistant(get_settings()).postings.list() == []
+    finally:
+        get_settings.cache_clear()
+
+
+# -- the verified answer stream is linear in what the model writes ---------------------------------
+
+def _stream_cost(verifier: Verifier, text: str, delta: int = 4) -> float:
+    best = math.inf
+    for _ in range(2):
+        released = VerifiedSentences(verifier, {1: POSTING_PAGE})
+        started = time.perf_counter()
+        for i in range(0, len(text), delta):
+            released.feed(text[i:i + delta])
+        released.close()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@pytest.mark.parametrize("unit", ["Orbital Freight sponsors H-1B visas [1]. ", "word.word.", "sponsor "])
+def test_the_sentence_stream_grows_linearly(unit: str):
+    """Sentences, one endless dotted 'sentence' and one endless line, at 10x and 100x a base size."""
+    verifier = Verifier(get_embedder(Settings(_env_file=None)))
+    base = 400
+    cost = {f: max(_stream_cost(verifier, (unit * (base * f // len(unit) + 1))[:base * f]), 1e-4) for f in (10, 100)}
+    assert cost[100] / cost[10] < 35, cost
