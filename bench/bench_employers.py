@@ -5,8 +5,11 @@ disclosure CSV in the real FY2020+ column layout (62 columns; ~2% repeated case 
 padding rows, `="..."` wrapped values, mixed status spellings and wage units), the same rows as an
 xlsx laid out like a spreadsheet program saves one (shared strings, date cells), and an OFLC wage
 file of the real size (~400,000 area x SOC rows). Each import runs in a fresh process so its peak
-memory (max RSS) is its own. Side by side: the plain alternatives (a Python csv-module loop over
-the CSV; openpyxl's read-only streaming over the xlsx, on a slice, as it is far slower).
+memory (max RSS) is its own. Side by side: the plain alternatives (a Python csv-module loop and
+pandas `read_csv`, with the C and the pyarrow engine, each reading and de-duplicating the CSV but
+not typing or storing it; openpyxl's read-only streaming over the xlsx, on a slice, as it is far
+slower). CPU seconds are printed next to wall seconds: on a shared machine they show how much of
+the wall time was waiting for a core.
 
     python bench/bench_employers.py [--rows 1000000] [--xlsx-rows 1000000] [--dir /tmp/...]
 """
@@ -137,9 +140,10 @@ d = EmployerData(Settings(data_dir=Path({data!r}), _env_file=None))
 t = time.perf_counter()
 (s,) = d.import_paths([Path({path!r})])
 dt = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({{"seconds": dt, "rows": s.rows_read, "kept": s.kept, "duplicate": s.duplicate, "blank": s.blank,
-                  "rejected": s.rejected, "status": s.status, "error": s.error,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "rejected": s.rejected, "status": s.status, "error": s.error, "cpu": ru.ru_utime + ru.ru_stime,
+                  "peak_mb": ru.ru_maxrss / 1024}}))
 """
 
 PLAIN_CSV_CHILD = """
@@ -155,8 +159,22 @@ with open({path!r}, newline='', encoding='utf-8') as f:
         if key not in seen or row[di] >= seen[key][di]:
             seen[key] = row
 dt = time.perf_counter() - t
-print(json.dumps({{"seconds": dt, "rows": n, "kept": len(seen),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"seconds": dt, "rows": n, "kept": len(seen), "cpu": ru.ru_utime + ru.ru_stime,
+                  "peak_mb": ru.ru_maxrss / 1024}}))
+"""
+
+PANDAS_CHILD = """
+import json, resource, time
+import pandas as pd
+t = time.perf_counter()
+df = pd.read_csv({path!r}, dtype=str, keep_default_na=False, engine={engine!r})
+n = len(df)
+df["CASE_NUMBER"] = df["CASE_NUMBER"].str.strip().str.strip('="')
+df = df[df["CASE_NUMBER"] != ""].sort_values("DECISION_DATE").drop_duplicates("CASE_NUMBER", keep="last")
+dt = time.perf_counter() - t
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"seconds": dt, "rows": n, "kept": len(df), "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": ru.ru_maxrss / 1024}}))
 """
 
 OPENPYXL_CHILD = """
@@ -169,7 +187,8 @@ for row in wb.worksheets[0].iter_rows(values_only=True):
     if n > {limit}:
         break
 dt = time.perf_counter() - t
-print(json.dumps({{"seconds": dt, "rows": n - 1, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({{"seconds": dt, "rows": n - 1, "cpu": ru.ru_utime + ru.ru_stime, "peak_mb": ru.ru_maxrss / 1024}}))
 """
 
 
@@ -243,6 +262,8 @@ def main() -> int:
         r = child(IMPORT_CHILD.format(root=str(ROOT), data=str(data), path=str(path)))
         results[label] = r
     plain_csv = child(PLAIN_CSV_CHILD.format(path=str(csv_path)))
+    plain_pandas = child(PANDAS_CHILD.format(path=str(csv_path), engine="c"))
+    plain_pandas_arrow = child(PANDAS_CHILD.format(path=str(csv_path), engine="pyarrow"))
     plain_xlsx = child(OPENPYXL_CHILD.format(path=str(xlsx_path), limit=args.openpyxl_rows))
     # Lookups run on the CSV import plus the wage files.
     child(IMPORT_CHILD.format(root=str(ROOT), data=str(args.dir / "data-csv"), path=str(wages / "ALC_Export.csv")))
@@ -250,12 +271,15 @@ def main() -> int:
     lk = lookups(args.dir / "data-csv")
 
     print()
-    print(f"{'import':<34} {'rows':>10} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}")
-    for label, r, note in (("visapath, CSV (DuckDB read_csv)", results["csv"], ""),
-                           ("plain: Python csv loop + dedupe", plain_csv, ""),
-                           ("visapath, xlsx (streaming reader)", results["xlsx"], ""),
-                           (f"plain: openpyxl read-only ({plain_xlsx['rows']:,} rows)", plain_xlsx, "")):
-        print(f"{label:<34} {r['rows']:>10,} {r['seconds']:>8.1f} {r['rows'] / r['seconds']:>9,.0f} {r['peak_mb']:>8.0f}")
+    print(f"{'import':<44} {'rows':>10} {'seconds':>8} {'CPU s':>7} {'rows/s':>9} {'peak MB':>8}")
+    for label, r in (("visapath, CSV (DuckDB, typed + stored)", results["csv"]),
+                     ("plain: Python csv loop + dict dedupe", plain_csv),
+                     ("plain: pandas read_csv (C) + dedupe", plain_pandas),
+                     ("plain: pandas read_csv (pyarrow) + dedupe", plain_pandas_arrow),
+                     ("visapath, xlsx (streaming, typed + stored)", results["xlsx"]),
+                     (f"plain: openpyxl read-only ({plain_xlsx['rows']:,} rows)", plain_xlsx)):
+        print(f"{label:<44} {r['rows']:>10,} {r['seconds']:>8.1f} {r.get('cpu', 0):>7.1f} "
+              f"{r['rows'] / r['seconds']:>9,.0f} {r['peak_mb']:>8.0f}")
     for label in ("csv", "xlsx"):
         r = results[label]
         print(f"  {label}: kept {r['kept']:,}, duplicates {r['duplicate']:,}, blank {r['blank']:,}, rejected {r['rejected']:,}"

@@ -6,6 +6,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from visapath.conversations import ConversationNotFound, ConversationStore, Exchange
+from visapath.database import forget_engine, open_database
 from visapath.followup import carry_over, looks_like_followup, rewrite, rule_rewrite, subject_terms
 from visapath.models import Answer, Citation
 from visapath.retrieval import Scope
@@ -27,8 +28,8 @@ def answer(text: str = "An answer [1].", query: str = "q", chunk_id: str = "c1")
 
 
 # -- persistence -------------------------------------------------------------------------------
-def test_create_list_get_rename_delete(tmp_path):
-    store = ConversationStore(tmp_path / "db.sqlite3", owner="ana")
+def test_create_list_get_rename_delete(database_url):
+    store = ConversationStore(open_database(database_url), owner="ana")
     first = store.create()
     second = store.create("Offer from Acme")
     store.append_turn(first.id, "How does the H-1B lottery work?", answer(query="How does the H-1B lottery work?"))
@@ -50,10 +51,11 @@ def test_create_list_get_rename_delete(tmp_path):
         store.get(first.id)
 
 
-def test_conversations_survive_a_restart_and_stay_private(tmp_path):
-    path = tmp_path / "db.sqlite3"
-    conv = ConversationStore(path, owner="ana").create()
-    ConversationStore(path, owner="ana").append_turn(conv.id, "What is OPT?", answer())
+def test_conversations_survive_a_restart_and_stay_private(database_url):
+    conv = ConversationStore(open_database(database_url), owner="ana").create()
+    ConversationStore(open_database(database_url), owner="ana").append_turn(conv.id, "What is OPT?", answer())
+    forget_engine(database_url)  # a restart
+    path = open_database(database_url)
     reopened = ConversationStore(path, owner="ana")
     assert [m.content for m in reopened.get(conv.id).messages] == ["What is OPT?", "An answer [1]."]
     other = ConversationStore(path, owner="ben")
@@ -65,8 +67,8 @@ def test_conversations_survive_a_restart_and_stay_private(tmp_path):
     assert len(reopened.get(conv.id).messages) == 2
 
 
-def test_every_exchange_is_logged(tmp_path):
-    store = ConversationStore(tmp_path / "db.sqlite3", owner="ana")
+def test_every_exchange_is_logged(database_url):
+    store = ConversationStore(open_database(database_url), owner="ana")
     store.log(Exchange("What is OPT?", answer(query="What is OPT?"), None, 42))
     store.log(Exchange("and for STEM?", answer(query="OPT: and for STEM?"), "qwen2.5", 950, "rules", "abc"))
     latest, earlier = store.responses()
@@ -91,9 +93,12 @@ def test_followup_detection(question, followup):
 
 def test_rule_rewrite_carries_the_previous_subject():
     assert subject_terms("How does the H-1B lottery work?") == ["H-1B", "lottery"]
-    turn = rule_rewrite("what about for a master's?", ["How does the H-1B lottery work?"])
+    turn = rule_rewrite("and does it cover me?", ["How does the H-1B lottery work?"])
     assert turn.method == "rules" and turn.carried_terms == ["H-1B", "lottery"]
-    assert turn.query == "H-1B lottery: what about for a master's?"
+    assert turn.query == "H-1B lottery: and does it cover me?"
+    # A follow-up with a subject of its own keeps the visa class, not the last topic.
+    narrower = rule_rewrite("what about for a master's?", ["How does the H-1B lottery work?"])
+    assert narrower.carried_terms == ["H-1B"] and narrower.query == "H-1B: what about for a master's?"
     standalone = rule_rewrite("What is Form I-983?", ["How does the H-1B lottery work?"])
     assert standalone.query == "What is Form I-983?" and not standalone.rewritten
     assert rewrite("what about for a master's?", [], []).query == "what about for a master's?"  # first turn
@@ -106,7 +111,7 @@ def test_model_rewrite_and_its_fallback_to_rules():
     assert turn.method == "model" and turn.query == "Does the H-1B master's cap need a US degree?"
     turn = rewrite("what about for a master's?", ["How does the H-1B lottery work?"],
                    ["How does the H-1B lottery work?"], model=FailingModel(responses=["unused"]))
-    assert turn.method == "rules" and turn.query == "H-1B lottery: what about for a master's?"
+    assert turn.method == "rules" and turn.query == "H-1B: what about for a master's?"
 
 
 # -- follow-ups end to end (grounded mode, real index) -----------------------------------------

@@ -335,6 +335,69 @@ def test_chat_answers_from_the_database_with_data_citations(imported) -> None:
     assert a.data_answer("How long is the H-1B cap-gap extension?") is None
 
 
+EMPLOYER_PHRASINGS = [
+    ("does optum sponsor ml engineers in MN", ("optum", "ml engineers", "MN")),
+    ("Is Optum an H-1B sponsor?", ("Optum", None, None)),
+    ("Is Microsoft a visa sponsor for software engineers in Redmond, WA?", ("Microsoft", "software engineers", "WA")),
+    ("Hi, quick question: does anyone know if Optum sponsors data engineers in the Twin Cities?", ("Optum", "data engineers", "MN")),
+    ("How many H-1Bs does Meta file for research scientists in Menlo Park?", ("Meta", "research scientists", "CA")),
+    ("H-1B sponsorship history of Optum for data scientists", ("Optum", "data scientists", None)),
+    ("Optum H-1B sponsorship for ML engineers in Minnesota", ("Optum", "ML engineers", "MN")),
+    ("Will Stripe sponsor my H1B as a backend engineer in NYC?", ("Stripe", "backend engineer", "NY")),
+    ("Has Amazon ever filed LCAs for machine learning engineers in Seattle?", ("Amazon", "machine learning engineers", "WA")),
+]
+WAGE_PHRASINGS = [
+    ("what wage level is 150,000 for a data scientist in seattle", (150000, "data scientist", "WA")),
+    ("Is $62/hour level 2 for a data engineer in Boston?", (62 * 2080, "data engineer", "MA")),
+    ("How many lottery entries would $135k give me as an ML engineer in the Bay Area?", (135000, "ML engineer", "CA")),
+    ("My offer is 180k as a software engineer in Austin, TX - what wage level is that?", (180000, "software engineer", "TX")),
+    ("What level is a $140,000 data scientist job in Minneapolis?", (140000, "data scientist", "MN")),
+]
+NOT_DATA_QUESTIONS = [
+    "Do employers sponsor STEM OPT students?", "Do they sponsor?", "Which companies sponsor H-1B in Texas?",
+    "Does my employer have to sponsor me?", "Can a startup sponsor an H-1B?", "How long is the H-1B cap-gap extension?",
+    "Do these companies (Australian employers on the list) sponsor visas for new graduates as well?",
+    "How can I find out if a company sponsors H-1B visas?",
+    "I currently earn a Level I wage, but the employer agreed to raise it to Level II. Must they pay it now?",
+]
+
+
+@pytest.mark.parametrize("question,expected", EMPLOYER_PHRASINGS)
+def test_employer_question_phrasings(settings_factory, question: str, expected: tuple) -> None:
+    """Sponsorship questions as people phrase them: the employer, the role and the state (cities and their
+    short forms resolve through the shipped places file)."""
+    from visapath.employers.places import Places
+    from visapath.employers.questions import EmployerQuestion, parse
+
+    got = parse(question, Places.load(settings_factory().places_path))
+    assert isinstance(got, EmployerQuestion) and (got.employer, got.role, got.state) == expected
+
+
+@pytest.mark.parametrize("question,expected", WAGE_PHRASINGS)
+def test_wage_question_phrasings(settings_factory, question: str, expected: tuple) -> None:
+    from visapath.employers.places import Places
+    from visapath.employers.questions import WageQuestion, parse
+
+    got = parse(question, Places.load(settings_factory().places_path))
+    assert isinstance(got, WageQuestion) and (got.salary, got.role, got.state) == expected
+
+
+def test_guidance_questions_are_not_taken_as_data_questions(settings_factory) -> None:
+    from visapath.employers.places import Places
+    from visapath.employers.questions import parse
+
+    places = Places.load(settings_factory().places_path)
+    assert [q for q in NOT_DATA_QUESTIONS if parse(q, places) is not None] == []
+
+
+def test_chat_answers_phrasing_variants_from_the_database(imported) -> None:
+    a = imported
+    ans = a.data_answer("Is Optum an H-1B sponsor for ML engineers in the Twin Cities?")
+    assert ans is not None and not ans.declined and "--state MN" in ans.citations[0].quote and "3 LCAs" in ans.answer
+    hourly = a.data_answer("Is $72/hour level 2 for a data scientist in Seattle?")  # 72 x 2080 = 149,760 a year
+    assert hourly is not None and "$149,760" in hourly.answer and hourly.citations[0].kind == "data"
+
+
 def test_chat_stream_uses_the_data_answer_and_records_it(imported) -> None:
     a = imported
     conv = a.conversations.create("employers") if hasattr(a.conversations, "create") else None

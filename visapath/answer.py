@@ -17,17 +17,20 @@ import numpy as np
 import yaml
 
 from visapath.compose import (PartAnswer, Piece, about_other_class, citations_for, heading_texts, lead_units, rank,
-                              to_citation, uncovered_codes)
+                              to_citation, uncovered_codes, without_yes_no)
 from visapath.compose import render as compose_render
 from visapath.config import Settings
 from visapath.embeddings import Embedder
 from visapath.models import Answer, Hit
 from visapath.posting_answers import PostingAnswerer, PostingAsk
+from visapath.personal import (Personal, about_getting_held_status, is_personal, personal_context, sample_date,
+                               section_of, when)
 from visapath.profile import Profile
 from visapath.prompts import render
 from visapath.question import Analysis, Part, analyze
 from visapath.retrieval import Retriever, Scope
 from visapath.text import codes, tokenize
+from visapath.timeline import TimelineRules
 from visapath.workspace import PostingWorkspace
 
 
@@ -36,8 +39,9 @@ def composition_data(prompts_dir: Path) -> dict:
     return yaml.safe_load((prompts_dir / "answer" / "grounded" / "composition.yaml").read_text(encoding="utf-8"))
 
 
-def status_topics(settings: Settings, status: str | None) -> frozenset[str]:
-    return frozenset(composition_data(settings.prompts_dir).get("status_topics", {}).get(status or "", ()))
+@lru_cache(maxsize=4)
+def timeline_rules(prompts_dir: Path) -> TimelineRules:
+    return TimelineRules.load(prompts_dir)
 
 
 def render_text(settings: Settings, name: str, **values) -> str:
@@ -104,8 +108,11 @@ class GroundedAnswerer:
     def retrieve(self, query: str, scope: Scope) -> list[Hit]:
         return self.retriever.search(query, k=max(self.settings.top_k, self.settings.answer_candidates), scope=scope)
 
-    def answer(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Answer:
+    def answer(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None,
+               repeated: frozenset[str] = frozenset()) -> Answer:
+        """`repeated`: passages the previous turn quoted, for a follow-up that asks about something new."""
         plan = self.plan(query, scope, hits)
+        plan.repeated = repeated
         if plan.declined:
             return self.decline(query, scope, plan.retrieved, off_topic=plan.off_topic)
         return self.compose_plan(plan)
@@ -126,8 +133,7 @@ class GroundedAnswerer:
                 continue
             found = hits if (hits is not None and i == 0 and not analysis.compound) else self.retrieve(part.query, scope)
             retrieved.extend(found)
-            # Postings are cited when the ask is about them (above); a guidance ask is answered from guidance.
-            per_part.append(self.passing([h for h in found if h.chunk.kind != "posting"]))
+            per_part.append(self.passing(found))
         if any(postings):
             return Plan(analysis, per_part, retrieved, False, False, postings=postings, scope=scope)
         best = max((h.score for h in retrieved), default=0.0)
@@ -167,30 +173,50 @@ class GroundedAnswerer:
         return self.compose_plan(Plan(single, [hits], hits, False, False))
 
     def compose_plan(self, plan: Plan) -> Answer:
-        status_topics = self._profile_topics()
+        personal = self.personal()
         answers: list[PartAnswer] = []
         used: set[str] = set()
         compound = plan.analysis.compound
-        status = self._profile_status()
         for i, (part, hits) in enumerate(zip(plan.analysis.parts, plan.per_part)):
             about = plan.postings[i] if i < len(plan.postings) else None
             if about is not None:
-                answers.extend(self.postings.answer(about, part, plan.scope, status))
+                answers.extend(self.postings.answer(about, part, plan.scope, personal.status))
                 continue
             if not hits:
                 answers.append(PartAnswer(part, gap=render_text(self.settings, "not_covered_part", ask=part.text)))
                 continue
-            answers.append(self.answer_part(part, hits, plan.analysis, status_topics, used, compound, plan.nearest))
+            # Postings are quoted when the ask is about them (above); a guidance ask is answered from guidance.
+            hits = [h for h in hits if h.chunk.kind != "posting"] or hits
+            answers.append(self.answer_part(part, hits, plan.analysis, personal, used, compound, plan.nearest,
+                                            plan.repeated))
         text, numbers = compose_render(answers)
         all_hits = [h for hits in plan.per_part for h in hits] + [p.hit for a in answers for p in a.pieces]
         citations = citations_for(numbers, answers)
         return Answer(answer=text, declined=False, citations=citations, query=plan.analysis.text,
                       context=list(dict.fromkeys(h.chunk.text for h in all_hits)))
 
-    def answer_part(self, part: Part, hits: list[Hit], analysis: Analysis, status_topics: frozenset[str],
-                    used: set[str], compound: bool, nearest: bool = False) -> PartAnswer:
+    def context_hits(self, plan: Plan) -> list[Hit]:
+        """The passages a model answers the plan from, in part order: each ask's passing passages
+        (a compound question's capped at top_k each, so every part is represented), and for an
+        ask about saved postings, the posting sentences and notes the grounded answer would cite."""
+        out: dict[str, Hit] = {}
+        status = self.personal().status
+        for i, (part, hits) in enumerate(zip(plan.analysis.parts, plan.per_part)):
+            about = plan.postings[i] if i < len(plan.postings) else None
+            if about is not None:
+                hits = [p.hit for a in self.postings.answer(about, part, plan.scope, status) for p in a.pieces] or [
+                    h for saved in about.targets for h in self.retriever.source_hits(saved.source, plan.scope)[:2]]
+            elif plan.analysis.compound:
+                hits = hits[: self.settings.top_k]
+            for hit in hits:
+                out.setdefault(hit.chunk.id, hit)
+        return list(out.values())
+
+    def answer_part(self, part: Part, hits: list[Hit], analysis: Analysis, personal: Personal,
+                    used: set[str], compound: bool, nearest: bool = False,
+                    repeated: frozenset[str] = frozenset()) -> PartAnswer:
         asked = codes(part.text) or (set(analysis.codes) if not compound else set())
-        ranked = rank(hits, self.heading_scores(part.text, hits), asked, part.text, status_topics)
+        ranked = rank(hits, self.heading_scores(part.text, hits), asked, part.text, personal, repeated)
         fresh = [s for s in ranked if s.hit.chunk.id not in used] or ranked
         primary = fresh[0]
         gap = ""
@@ -208,12 +234,36 @@ class GroundedAnswerer:
                 break
             if other.score < primary.score - self.settings.answer_section_margin or about_other_class(asked, other.hit):
                 continue
-            if other.hit.chunk.id in used:
+            if other.hit.chunk.id in used or about_getting_held_status(personal, other.hit, part.text):
                 continue
             pieces += [Piece(other.hit, u) for u in lead_units(other.hit, 1)]
             used.add(other.hit.chunk.id)
             extra -= 1
-        return PartAnswer(part, pieces, gap)
+        if part.kind != "yesno":  # each section's opening unit: no "Yes,"/"No." for another question
+            openings: set[str] = set()
+            for i, piece in enumerate(pieces):
+                if piece.unit is not None and piece.hit.chunk.id not in openings:
+                    pieces[i] = Piece(piece.hit, without_yes_no(piece.unit), piece.label)
+                openings.add(piece.hit.chunk.id)
+        pieces = self.own_dates(part, [s.hit for s in ranked], personal) + pieces
+        note = ""
+        if personal.status and any(p.unit is not None and sample_date(p.unit.text) for p in pieces):
+            note = render_text(self.settings, "sample_date", own=personal.own_date)
+        return PartAnswer(part, pieces, gap, note=note)
+
+    def own_dates(self, part: Part, hits: list[Hit], personal: Personal, limit: int = 2) -> list[Piece]:
+        """The user's own dates for a personal ask ("how long can I stay after my OPT ends?"): each
+        timeline date whose rule comes from a passage this ask retrieved, cited to that passage,
+        in the order those passages answer the ask (`hits` ranked)."""
+        if not personal.events or not is_personal(part.text):
+            return []
+        out: list[Piece] = []
+        for hit in hits:
+            for event in personal.events:
+                if section_of(event, hit) and len(out) < limit:
+                    out.append(Piece(hit, None, render_text(self.settings, "own_date", label=event.label,
+                                                            when=when(event))))
+        return out
 
     def heading_scores(self, ask: str, hits: list[Hit]) -> dict[str, float]:
         """Best cosine between the ask and each passage's heading or question variants (cached)."""
@@ -225,12 +275,11 @@ class GroundedAnswerer:
         ask_vector = self.embedder.embed_one(ask)
         return {cid: max((float(vectors[t] @ ask_vector) for t in ts), default=0.0) for cid, ts in texts.items()}
 
-    def _profile_status(self) -> str | None:
-        profile = self.profile()
-        return getattr(profile, "status", None) if profile is not None else None
-
-    def _profile_topics(self) -> frozenset[str]:
-        return status_topics(self.settings, self._profile_status())
+    def personal(self) -> Personal:
+        """The saved profile as composition reads it (status topics, held status, own dates)."""
+        data = composition_data(self.settings.prompts_dir)
+        return personal_context(self.profile(), data.get("status_topics", {}), data.get("held_topics", {}),
+                                timeline_rules(self.settings.prompts_dir))
 
 
 @dataclass
@@ -243,5 +292,6 @@ class Plan:
     nearest: bool = False  # no passage clears the floor: the nearest ones, labelled as such
     postings: list[PostingAsk | None] = field(default_factory=list)  # per part: an ask about saved postings
     scope: Scope = Scope()
+    repeated: frozenset[str] = frozenset()  # quoted by the previous turn; a new-subject follow-up avoids them
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from visapath.injection import is_instruction
 from visapath.models import Citation, Hit
+from visapath.personal import Personal, about_getting_held_status
 from visapath.question import Part
 from visapath.text import codes, same_class_family
 from visapath.units import Unit, units
@@ -22,13 +23,13 @@ HEADING_WEIGHT = 0.35  # how much a heading/variant match adds to a passage's re
 RANK_WEIGHT = 0.02  # a nudge for retrieval order (hybrid rank carries BM25 evidence)
 OTHER_CLASS_PENALTY = 0.1
 PROFILE_BOOST = 0.03  # a section on the user's own status, when the ask names no class
-APPLY_PENALTY = 0.06  # "how do I apply for X" when the user already holds X and did not ask that
+APPLY_PENALTY = 0.08  # "how do I apply for X" when the user already holds X and did not ask that
 DEFINITION_PENALTY = 0.06  # a "What is X?" section when the ask is not for a definition
+REPEAT_PENALTY = 0.1  # a section the previous turn quoted, when a follow-up asks about something new
 _DEFINITION = re.compile(r"^\s*(?:what (?:is|are)|what does .+ mean)\b", re.I)
 _ASKS_DEFINITION = re.compile(r"^\s*(?:(?:and|so|but)\s+)?(?:what (?:is|are|does)|what's|explain|define|tell me about)\b|"
                               r"\bwhat (?:is|are|does) (?:an? |the )?[\w-]+(?: [\w-]+)?(?: mean)?\??$", re.I)
-_ASKS_APPLY = re.compile(r"\b(?:apply|application|qualif\w*|eligib\w*|get (?:an? )?|obtain)\b", re.I)
-_HOW_TO_GET = re.compile(r"\b(?:apply|qualif\w*|eligib\w*|who can get|what is|what are)\b", re.I)
+_YES_NO_OPENING = re.compile(r"^(?:[Yy]es|[Nn]o)\b[,.;:]?\s+(?=[A-Z0-9])")
 
 
 @dataclass
@@ -56,6 +57,7 @@ class PartAnswer:
     pieces: list[Piece] = field(default_factory=list)
     gap: str = ""  # what the sources do not cover, said before the nearest covered facts
     lead: str = ""  # our own first sentence that answers the ask (a posting's verdict), before the quotes
+    note: str = ""  # our own remark after the quotes (a sample date that is not the user's)
 
 
 def heading_texts(hit: Hit) -> list[str]:
@@ -76,9 +78,10 @@ def about_other_class(asked: set[str], hit: Hit) -> bool:
 
 
 def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask: str,
-         profile_topics: frozenset[str] = frozenset()) -> list[Scored]:
-    """Passages in the order they answer the ask: relevance, heading match, retrieval rank, and
-    the user's status (a nudge toward their own topic; away from applying for what they hold)."""
+         personal: Personal = Personal(), repeated: frozenset[str] = frozenset()) -> list[Scored]:
+    """Passages in the order they answer the ask: relevance, heading match, retrieval rank, the
+    user's status (a nudge toward their own topic; away from applying for what they hold), and,
+    for a follow-up on a new subject, away from what the last answer already quoted."""
     out = []
     for i, hit in enumerate(hits):
         head = heading_scores.get(hit.chunk.id, 0.0)
@@ -87,11 +90,12 @@ def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask
             score -= OTHER_CLASS_PENALTY
         if _DEFINITION.match(heading_texts(hit)[0] if heading_texts(hit) else "") and not _ASKS_DEFINITION.search(ask):
             score -= DEFINITION_PENALTY
-        if profile_topics and hit.chunk.topic in profile_topics:
-            if not asked:
-                score += PROFILE_BOOST
-            if _HOW_TO_GET.search(hit.chunk.section or "") and not _ASKS_APPLY.search(ask):
-                score -= APPLY_PENALTY
+        if personal.topics and hit.chunk.topic in personal.topics and not asked:
+            score += PROFILE_BOOST
+        if about_getting_held_status(personal, hit, ask):
+            score -= APPLY_PENALTY
+        if hit.chunk.id in repeated:
+            score -= REPEAT_PENALTY
         out.append(Scored(hit, score, head))
     # A section on the class asked about comes before any section on another class.
     out.sort(key=lambda s: (about_other_class(asked, s.hit), -s.score))
@@ -102,6 +106,18 @@ def lead_units(hit: Hit, limit: int) -> list[Unit]:
     """The first `limit` units of a passage (the answer, then its conditions). A unit with text
     addressed to an AI model (a planted instruction in a posting) is never quoted."""
     return [u for u in units(hit.chunk.text) if not any(is_instruction(s) for s in u.sentences)][:limit]
+
+
+def without_yes_no(unit: Unit) -> Unit:
+    """A section's opening "Yes, ..." / "No. ..." answers its own heading's question; for an ask
+    that is not a yes/no question it misleads, so the unit starts after it (still verbatim)."""
+    match = _YES_NO_OPENING.match(unit.text)
+    if not match:
+        return unit
+    cut = match.end()
+    first, *rest = unit.sentences
+    sentences = tuple(s for s in ((first[cut:].strip() if len(first) > cut else ""), *rest) if s)
+    return Unit(unit.start + cut, unit.end, unit.text[cut:], sentences) if sentences else unit
 
 
 def uncovered_codes(asked: set[str], hits: list[Hit]) -> list[str]:
@@ -129,6 +145,8 @@ def render(parts: list[PartAnswer], notes: list[str] = ()) -> tuple[str, dict[st
             else:
                 body = " ".join(f"{s} [{n}]" for s in piece.unit.sentences)
             pieces.append(f"{piece.label} {body}" if piece.label else body)
+        if answer.note:
+            pieces.append(answer.note)
         if pieces:
             blocks.append(" ".join(pieces))
     blocks.extend(notes)

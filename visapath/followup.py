@@ -20,7 +20,7 @@ from visapath.config import Settings
 from visapath.models import Hit
 from visapath.prompts import render
 from visapath.retrieval import COSINE_WEIGHT, Retriever, Scope
-from visapath.text import tokenize
+from visapath.text import codes, tokenize
 
 if TYPE_CHECKING:  # langchain is imported only when a chat model rewrites the follow-up
     from langchain_core.language_models import BaseChatModel
@@ -38,12 +38,16 @@ _VISA_TERM = re.compile(
     r"portability|registration|posting|employer)\b",
     re.I,
 )
+# Visa classes and programs named by word rather than code: the subject a new-topic follow-up keeps.
+_CLASS_NAMES = frozenset({"opt", "cpt", "stem", "tn", "perm", "ead", "lca", "sevis", "green card", "green-card",
+                          "green cards"})
 # Words that make up a question's frame rather than its subject.
 _FRAME = frozenset(
     """what whats how why when where which who can could would should do does did is are am will shall
     need needs tell explain know work works working mean means happen happens apply applies get getting
     go going make possible allowed okay ok please thanks thank question questions also like want really
-    take takes long much many way ways still yes right""".split()
+    take takes long much many way ways still yes right cover covers covered affect affects count counts
+    matter matters true correct sure case same help""".split()
 )
 
 
@@ -55,6 +59,9 @@ class Rewrite:
     query: str
     method: str = "none"  # none | rules | model
     carried_terms: list[str] = field(default_factory=list)
+    # Words of the follow-up's own subject that the previous turn did not have ("what about
+    # cap-exempt jobs?"): it asks about something new, so the last answer's passages must not win again.
+    new_terms: list[str] = field(default_factory=list)
 
     @property
     def rewritten(self) -> bool:
@@ -86,16 +93,26 @@ def subject_terms(question: str) -> list[str]:
     return terms[:MAX_SUBJECT_TERMS]
 
 
+def new_terms(question: str, previous_query: str) -> list[str]:
+    """Subject words of a follow-up that its previous turn did not contain."""
+    before = {t[:5] for t in tokenize(previous_query)}
+    return [t for t in tokenize(question) if t not in _FRAME and len(t) > 2 and not _PRONOUN.fullmatch(t)
+            and not _LEAD.fullmatch(t) and t[:5] not in before]
+
+
 def rule_rewrite(question: str, previous_queries: list[str]) -> Rewrite:
     """Carry the previous standalone query's subject into an elliptical follow-up."""
     if not previous_queries or not looks_like_followup(question):
         return Rewrite(question, question)
     present = {t.lower() for t in tokenize(question)}
     carried = [t for t in subject_terms(previous_queries[-1]) if not set(tokenize(t)) <= present]
+    fresh = new_terms(question, previous_queries[-1])
+    if fresh:  # "what about cap-exempt jobs?" after "how does the H-1B lottery work?": the visa class
+        carried = [t for t in carried if codes(t) or t.lower() in _CLASS_NAMES]  # travels, the old topic does not
     if not carried:
-        return Rewrite(question, question)
+        return Rewrite(question, question, new_terms=fresh)
     query = f"{' '.join(carried)}: {question.strip()}"
-    return Rewrite(question, query, "rules", carried)
+    return Rewrite(question, query, "rules", carried, fresh)
 
 
 def model_rewrite(model: BaseChatModel, question: str, previous_questions: list[str],
@@ -128,8 +145,12 @@ def rewrite(question: str, previous_queries: list[str], previous_questions: list
     if model is not None:
         rewritten = model_rewrite(model, question, previous_questions, prompts_dir)
         if rewritten is not None:
+            rewritten.new_terms = new_terms(question, previous_queries[-1])
             return rewritten
-    return rule_rewrite(question, previous_queries)
+    turn = rule_rewrite(question, previous_queries)
+    if not turn.rewritten:  # a standalone question: a new subject whenever it shares none of the last one
+        turn.new_terms = new_terms(question, previous_queries[-1])
+    return turn
 
 
 def carry_over(settings: Settings, retriever: Retriever, query: str, hits: list[Hit], chunk_ids: list[str],

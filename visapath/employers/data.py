@@ -21,6 +21,7 @@ from visapath.config import Settings
 from visapath.employers import history, matching, soc, wages
 from visapath.employers.database import FileSummary, Importer, ProgressFn, connect, vintage
 from visapath.employers.errors import EmployerDataError
+from visapath.employers.places import Places
 from visapath.employers.sources import expand
 
 
@@ -76,6 +77,9 @@ class EmployerData:
     @property
     def shipped_aliases(self) -> dict[str, list[str]]:
         return matching.load_shipped_aliases(self.settings.employer_aliases_path)
+
+    def places(self) -> Places:
+        return Places.load(self.settings.places_path)
 
     def matcher(self) -> matching.Matcher:
         assert self._matcher is not None

@@ -1,8 +1,13 @@
-"""US states by name and abbreviation, and a place in free text turned into (place, state)."""
+"""US states by name and abbreviation, known cities (a data file), and a place in free text turned
+into (place, state): "Seattle" -> (Seattle, WA), "the Bay Area" -> (San Francisco, CA), "MN" -> (None, MN)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from visapath.employers.lexicon import read_yaml
 
 STATES = {
     "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA", "colorado": "CO",
@@ -34,14 +39,49 @@ def state_of(text: str) -> str | None:
     return None
 
 
-def split_place(text: str) -> tuple[str | None, str | None]:
-    """'Seattle, WA' -> ('Seattle', 'WA'); 'Minnesota' -> (None, 'MN'); 'Austin' -> ('Austin', None)."""
+@dataclass(frozen=True)
+class Places:
+    """Known cities (lower-case name -> (name, state)) and the short forms people write for them."""
+
+    cities: dict[str, tuple[str, str]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "Places":
+        data = read_yaml(path)
+        cities = {str(k).lower(): (str(k), str(v).upper()) for k, v in (data.get("cities") or {}).items()}
+        aliases = {str(k).lower(): str(v) for k, v in (data.get("aliases") or {}).items()}
+        return cls(cities, aliases)
+
+    def city(self, text: str) -> tuple[str, str] | None:
+        """(city, state) for a known city or alias named as the whole of `text`."""
+        full = re.sub(r"\s+", " ", text.strip().lower())
+        bare = re.sub(r"^(?:the|greater)\s+", "", full)
+        for key in (full, bare, re.sub(r"\s+(?:area|metro|metro area|region)$", "", bare)):
+            key = self.aliases.get(key, key).lower()
+            if key in self.cities:
+                return self.cities[key]
+        return None
+
+
+def split_place(text: str, places: Places | None = None) -> tuple[str | None, str | None]:
+    """'Seattle, WA' -> ('Seattle', 'WA'); 'Minnesota' -> (None, 'MN'); 'Austin' -> ('Austin', 'TX') when
+    the city is known (else ('Austin', None)); 'NYC' -> ('New York', 'NY')."""
     t = re.sub(r"\s+", " ", (text or "").strip(" .?!"))
     if not t:
         return None, None
     t = re.sub(r"\((?:remote|hybrid|on-?site)\)|\b(?:remote|hybrid|on-?site)\b", "", t, flags=re.I).strip(" ,-/")
+    if not t:
+        return None, None
+    known = places.city(t) if places else None
+    if known:
+        return known
     state = state_of(t)
     if state and (t.upper() == state or t.lower() in STATES):
         return None, state
     city = re.split(r",", t)[0].strip() or None
+    if city and places and not state:
+        known = places.city(city)
+        if known:
+            return known
     return city, state

@@ -53,7 +53,7 @@ def filings_for_posting(data: "EmployerData", company: str | None, title: str | 
         if soc is not None:
             out["soc"] = soc.to_json()
             out["role_history"] = _summary(data.show(company, soc_code=soc.soc, years=YEARS))
-        city, state = split_place(location or "")
+        city, state = split_place(location or "", data.places())
         if soc is not None and salary_min and (city or state):
             try:
                 levels = data.wage_level(soc.soc, [salary_min] + ([salary_max] if salary_max and salary_max != salary_min else []),

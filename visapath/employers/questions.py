@@ -15,23 +15,61 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from visapath.employers.history import LCA_CAVEAT, NO_MATCH
-from visapath.employers.places import split_place, state_of
+from visapath.employers.places import Places, split_place, state_of
 from visapath.models import Answer, Citation
 
 if TYPE_CHECKING:
     from visapath.employers.data import EmployerData
 
-_SPONSOR = re.compile(
-    r"^\s*(?:does|do|did|has|have|will|is|would)\s+(?P<employer>.+?)\s+(?:ever\s+|actually\s+|still\s+)?"
-    r"(?:sponsor(?:ed|s)?|file[sd]?|hire[sd]?\s+(?:people\s+)?on|support(?:ed|s)?|petition(?:ed|s)?)\b(?P<rest>.*)$", re.I)
-_HISTORY = re.compile(r"\b(?:h-?1b|lca|sponsorship|filing)s?\s+(?:history|record|data|filings?)\s+(?:of|for|at)\s+(?P<employer>[^?]+)", re.I)
-_SALARY = re.compile(r"\$\s?(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<k>k|K|thousand)?|(?P<n2>\d[\d,]*(?:\.\d+)?)\s*(?P<k2>k|K)\b"
-                     r"|(?P<n3>\b\d{2,3},\d{3}\b)")
+# -- recognising the two question shapes ---------------------------------------------------------
+# Openings that carry no meaning ("Hi, quick question: does anyone know if Optum sponsors ...").
+_PREAMBLE = re.compile(
+    r"^(?:(?:hi|hey|hello|thanks)\b[\s,!.]*)?(?:(?:quick\s+)?question\s*[:,-]?\s*)?"
+    r"(?:(?:does\s+anyone|do\s+you|anyone|can\s+you\s+tell\s+me|could\s+you\s+tell\s+me|i(?:'m|\s+am)?\s+(?:was\s+)?"
+    r"wonder(?:ing)?|i\s+want\s+to\s+know|tell\s+me|please\s+check)\s+(?:know\s+)?)?", re.I)
+_VERB = (r"(?:sponsor(?:ed|s|ing)?|file[sd]?|filing|hire[sd]?|hiring|support(?:ed|s)?|petition(?:ed|s)?|"
+         r"offer(?:ed|s)?\s+(?:h-?1b|visa|sponsorship)|do(?:es)?\s+(?:h-?1b|visa)\s+sponsorship|take[sn]?\s+(?:h-?1b|visa))")
+_ADVERB = r"(?:(?:ever|still|even|really|actually|usually|typically|normally|generally|currently|now)\s+)?"
+_EMPLOYER_SHAPES = [
+    # "Does Optum sponsor ML engineers in Minnesota?", "Has Amazon filed LCAs for data scientists?"
+    re.compile(rf"^(?:does|do|did|has|have|will|would|can|could)\s+(?P<employer>.+?)\s+{_ADVERB}{_VERB}\b(?P<rest>.*)$", re.I),
+    # "... if/whether Optum sponsors data engineers"
+    re.compile(rf"\b(?:if|whether)\s+(?P<employer>.+?)\s+{_ADVERB}(?:(?:is|are)\s+(?:an?\s+)?(?:h-?1b\s+|visa\s+)?sponsor\b|"
+               rf"(?:does|will|would|can)\s+{_VERB}\b|{_VERB}\b)(?P<rest>.*)$", re.I),
+    # "Is Optum an H-1B sponsor for ML engineers?", "Is Google a visa sponsor?"
+    re.compile(r"^(?:is|are)\s+(?P<employer>.+?)\s+(?:an?\s+)?(?:known\s+|good\s+|big\s+|active\s+|real\s+)?"
+               r"(?:h-?1b\s+|visa\s+|work[\s-]visa\s+)?(?:sponsor|employer\s+that\s+sponsors)\b(?P<rest>.*)$", re.I),
+    # "How many H-1Bs does Optum file for data scientists?"
+    re.compile(r"^how\s+many\s+(?:h-?1b\s*s?|lcas?|visas?|petitions?|applications?|h-?1b\s+(?:visas|petitions|lcas|"
+               r"applications|filings))\s+(?:does|did|has|have|do)\s+(?P<employer>.+?)\s+(?:file|sponsor|submit|get|have|had|"
+               r"approve)\w*\b(?P<rest>.*)$", re.I),
+    # "H-1B sponsorship history of Optum for data scientists"
+    re.compile(r"\b(?:h-?1b|lca|visa|sponsorship)\s+(?:sponsorship\s+|visa\s+)?(?:history|record|data|filings?|stats|"
+               r"statistics|numbers|track\s+record)\s+(?:of|for|at|from)\s+(?P<employer>.+?)(?P<rest>\s+(?:for|in|as)\s+.*)?$", re.I),
+    # "Optum H-1B sponsorship for ML engineers", "Optum's visa sponsorship record"
+    re.compile(r"^(?P<employer>[A-Z0-9][\w&.,'-]*(?:\s+[A-Z0-9][\w&.,'-]*){0,4}?)(?:'s)?\s+(?i:h-?1b|visa|lca)\s+"
+               r"(?i:sponsorship|sponsors?|filings?|history|record|data)\b(?P<rest>.*)$"),
+]
+_SALARY = re.compile(
+    r"(?P<dollar>\$)\s?(?P<n>\d[\d,]*(?:\.\d+)?)\s*(?P<k>k\b|thousand\b|grand\b)?|"
+    r"\b(?P<n2>\d[\d,]*(?:\.\d+)?)\s*(?P<k2>k\b|thousand\b|grand\b)|\b(?P<n3>\d{2,3},\d{3}|\d{5,6})\b", re.I)
+_PER = re.compile(r"\s*(?:/|per\s+|an?\s+|each\s+)\s*(?P<unit>hour|hr|year|yr|annum|month|mo|week|wk)\b", re.I)
+_UNIT_FACTOR = {"hour": 2080, "hr": 2080, "week": 52, "wk": 52, "month": 12, "mo": 12, "year": 1, "yr": 1, "annum": 1}
+_WAGE_WORDS = re.compile(r"\b(?:wage|pay|salary)?\s*level\b|\blottery\b|\bentr(?:y|ies)\b|\bweight(?:ed|ing|s)?\b|"
+                         r"\bprevailing\s+wage\b|\bselection\s+(?:odds|chances?)\b|\bodds\b|\bchances?\b", re.I)
+_ROLE_AFTER = re.compile(r"\b(?:for|as)\s+(?:an?\s+|the\s+|my\s+)?(?P<role>[a-z][\w+#/ .-]*?)"
+                         r"(?=\s+(?:in|at|near|around|based|located|out\s+of|job|role|position|offer)\b|[?.,!]|$)", re.I)
+_ROLE_BEFORE = re.compile(r"\b(?:an?|my)\s+(?P<role>[a-z][\w+#/ .-]*?)\s+(?:job|role|position|offer)\b", re.I)
+_PLACE = re.compile(r"\b(?:in|at|near|around|based\s+in|located\s+in|out\s+of)\s+(?P<place>(?:the\s+)?[A-Za-z][A-Za-z .,'-]*?)"
+                    r"(?=\s+(?:on|for|with|as|via|under|who|that|and|or|if|in|at)\b|[?!;]|\.?\s*$)", re.I)
 _GENERIC = re.compile(r"^(?:employers?|compan(?:y|ies)|firms?|startups?|they|it|he|she|we|you|i|(?:my|your|our|their|this|that|"
-                      r"the|an?|most|any|all|some|many|big|small|other)\b.*|big tech|universities|hospitals)$", re.I)
-_WAGE_WORDS = re.compile(r"\b(?:wage\s+)?level\b|\blottery\b|\bentries\b|\bweight", re.I)
-_FILLER = re.compile(r"\b(?:h-?1b|h1b|visas?|sponsorship|work|international|foreign|employees?|workers?|people|"
-                     r"candidates?|roles?|positions?|jobs?|for|any|an?|the)\b", re.I)
+                      r"the|these|those|an?|most|any|all|some|many|big|small|other|which|what)\b.*|big tech|universities|hospitals|"
+                      r"anyone|someone|somebody|everyone)$", re.I)
+_FILLER = re.compile(r"\b(?:h-?1b\s*s?|h1b|visas?|sponsorship|sponsors?|work|international|foreign|employees?|workers?|people|"
+                     r"candidates?|roles?|positions?|jobs?|lcas?|petitions?|applications?|filings?|for|any|an?|the|my|me|us|"
+                     r"someone|anyone|who|are|is|that|with|on|to|of|their|its|do|does|them|they|like|as|new|grads?|"
+                     r"graduates?|students?|opt|stem|cpt|green\s+cards?|perm|transfers?|hires?|now|currently|still|ever)\b",
+                     re.I)
 
 
 @dataclass
@@ -44,40 +82,79 @@ class EmployerQuestion:
 
 @dataclass
 class WageQuestion:
-    salary: float
+    salary: float  # a year
     role: str
     place: str | None
     state: str | None
 
 
-def parse(question: str) -> EmployerQuestion | WageQuestion | None:
-    q = question.strip()
-    sal = _SALARY.search(q)
-    if sal and _WAGE_WORDS.search(q):
-        n = float((sal.group("n") or sal.group("n2") or sal.group("n3")).replace(",", ""))
-        if sal.group("k") or sal.group("k2"):
+def _salary(q: str) -> tuple[float, re.Match[str]] | None:
+    """The first amount of money in the question, as a yearly figure ('$62/hour' -> 128,960)."""
+    for m in _SALARY.finditer(q):
+        raw = m.group("n") or m.group("n2") or m.group("n3")
+        try:
+            n = float(raw.replace(",", ""))
+        except ValueError:
+            continue
+        if m.group("k") or m.group("k2"):
             n *= 1000
-        m = re.search(r"\bfor\s+(?:an?\s+|the\s+)?(?P<role>.+?)(?:\s+(?:in|at|near)\s+(?P<place>[^?]+))?\s*\??$", q[sal.end():], re.I)
-        if m and m.group("role").strip():
-            place, state = split_place(m.group("place") or "")
-            return WageQuestion(n, m.group("role").strip(), place, state)
-        return None
-    m = _SPONSOR.match(q) or _HISTORY.search(q)
-    if not m:
-        return None
-    employer = m.group("employer").strip(" ?.,'\"")
-    rest = m.groupdict().get("rest") or ""
-    place = state = None
-    loc = re.search(r"\b(?:in|at|near)\s+(?P<place>[A-Z][^?]*|[a-z][^?]*)\s*\??$", rest)
-    if loc:
-        place, state = split_place(loc.group("place"))
-        rest = rest[: loc.start()]
-    role = _FILLER.sub(" ", rest)
+        per = _PER.match(q, m.end())
+        if per:
+            n *= _UNIT_FACTOR[per.group("unit").lower()]
+        elif not (m.group("dollar") or m.group("k") or m.group("k2")) and n < 1000:
+            continue
+        if n >= 1000 or per:
+            return n, m
+    return None
+
+
+def _place(text: str, places: Places | None) -> tuple[str | None, str | None, str]:
+    """(city, state, text without the place phrase)."""
+    for m in _PLACE.finditer(text):
+        city, state = split_place(m.group("place"), places)
+        if city or state:
+            known = bool(state) or (places is not None and places.city(city or "") is not None)
+            if known or m.group("place")[:1].isupper():
+                return city, state, (text[: m.start()] + " " + text[m.end():])
+    return None, None, text
+
+
+def _role(text: str) -> str | None:
+    role = _FILLER.sub(" ", text)
     role = re.sub(r"[^\w+#/ -]", " ", role)
-    role = re.sub(r"\s+", " ", role).strip() or None
-    if not employer or len(employer) > 80 or _GENERIC.match(employer):
+    role = re.sub(r"\s+", " ", role).strip(" -/") or None
+    return role if role and re.search(r"[a-z]", role, re.I) else None
+
+
+def parse(question: str, places: Places | None = None) -> EmployerQuestion | WageQuestion | None:
+    """The employer or wage question in a chat message, or None (it then goes to the guidance answerer)."""
+    q = re.sub(r"\s+", " ", question.strip())
+    q = re.sub(r"[\u2019\u2018]", "'", q)
+    sal = _salary(q)
+    if sal and _WAGE_WORDS.search(q):
+        n, m = sal
+        per = _PER.match(q, m.end())
+        rest = q[: m.start()] + " " + q[per.end() if per else m.end():]
+        city, state, rest = _place(rest, places)
+        role_m = _ROLE_AFTER.search(rest) or _ROLE_BEFORE.search(rest)
+        role = _role(role_m.group("role")) if role_m else None
+        if not role:
+            return None
+        return WageQuestion(n, role, city, state)
+    body = _PREAMBLE.sub("", q).strip()
+    for shape in _EMPLOYER_SHAPES:
+        m = shape.search(body)
+        if m:
+            break
+    else:
         return None
-    return EmployerQuestion(employer, role, place, state)
+    employer = re.sub(r"^(?:the\s+company\s+|company\s+)", "", m.group("employer").strip(" ?.,'\"")).strip()
+    employer = re.sub(r"'s$", "", employer)
+    if not employer or len(employer) > 80 or _GENERIC.match(employer) or len(employer.split()) > 6:
+        return None
+    rest = m.groupdict().get("rest") or ""
+    city, state, rest = _place(rest, places)
+    return EmployerQuestion(employer, _role(rest), city, state)
 
 
 def _data_citation(n: int, files: list[str], query: str, title: str) -> Citation:
@@ -101,7 +178,7 @@ def _rule_citation(n: int, knowledge_dir: Path) -> Citation:
 
 def answer(data: "EmployerData", question: str, knowledge_dir: Path) -> Answer | None:
     """A data-cited answer, or None when the question is not one this module handles (or no data)."""
-    parsed = parse(question)
+    parsed = parse(question, data.places())
     if parsed is None or not data.exists():
         return None
     try:
