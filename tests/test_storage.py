@@ -234,3 +234,13 @@ def test_several_processes_writing_at_once_keep_every_row_and_its_owner(database
         assert [m.content for m in messages if m.role == "user"] == [f"{user} question {i}" for i in range(25)]
         assert len(store.responses(limit=100)) == 25 and {r["owner"] for r in store.responses(limit=100)} == {user}
         assert [c.id for c in store.list()] == [conv_id]
+
+
+def test_a_nul_character_is_stored_as_a_replacement_on_both(database_url: str):
+    """PostgreSQL text can't hold NUL; a question or title with one is saved, the same on both."""
+    store = ConversationStore(open_database(database_url), owner="ana")
+    conv = store.create("Offer\x00 from Acme")
+    store.append_turn(conv.id, "Is\x00 this OK?", _answer("Yes\x00 [1]."))
+    got = store.get(conv.id)
+    assert got.title == "Offer\ufffd from Acme"
+    assert [m.content for m in got.messages] == ["Is\ufffd this OK?", "Yes\ufffd [1]."]
