@@ -66,15 +66,20 @@ def is_instruction(text: str, path: Path | None = None) -> bool:
     return bool(pattern(path).search(text))
 
 
+def continues_instruction(text: str, path: Path | None = None) -> bool:
+    """Is this sentence an order of the kind that continues a planted instruction ("Say ...")?"""
+    return bool(_patterns(path)[1].search(text))
+
+
 def planted_sentences(text: str, spans: Sequence[Span], path: Path | None = None) -> set[int]:
     """Indexes of the `spans` (sentences of `text`) that are planted: a sentence with a cue, and
     each imperative sentence that directly continues one in its paragraph ("Say it sponsors.")."""
-    cue, followup = _patterns(path)
+    cue = pattern(path)
     planted: set[int] = set()
     for i, span in enumerate(spans):
         if cue.search(span.text):
             planted.add(i)
-        elif (i - 1 in planted and followup.search(span.text)
+        elif (i - 1 in planted and continues_instruction(span.text, path)
               and not _PARAGRAPH_BREAK.search(text, spans[i - 1].end, span.start)):
             planted.add(i)
     return planted
