@@ -219,7 +219,12 @@ class SentenceClassifier:
         return out
 
     def probabilities(self, sentences: Sequence[str], readings: Sequence[Reading], lex: Lexicon) -> np.ndarray:
-        emb = self.embed([embed_text(s) for s in sentences])
+        """Each distinct sentence is embedded once (boilerplate repeats; a hostile upload repeats one line)."""
+        texts = [embed_text(s) for s in sentences]
+        distinct = list(dict.fromkeys(texts))
+        vectors = self.embed(distinct)
+        row = {t: i for i, t in enumerate(distinct)}
+        emb = vectors[[row[t] for t in texts]] if texts else vectors
         rules = np.vstack([rule_features(s, r, lex) for s, r in zip(sentences, readings)])
         return self.model.predict_proba(emb, rules)
 
