@@ -7,7 +7,7 @@ The YAML holds the phrases; this module only expands `{term}` fragments and comp
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -72,6 +72,7 @@ class Lexicon:
     heading_value: re.Pattern[str]  # a short answer on the line under a label ("Not available")
     heading_perk: re.Pattern[str]  # a label naming an offer ("Visa sponsorship") is a perk when nothing says heading
     injection_followup: re.Pattern[str]  # an imperative sentence continuing a planted instruction
+    verdict_reasons: dict[str, str] = field(default_factory=dict)  # why a verdict, as templates
 
 
 _TERM = re.compile(r"\{([a-z_]+)\}")
@@ -171,6 +172,7 @@ def _load_lexicon_cached(path: Path, _mtime: int) -> Lexicon:
         heading_value=_compile(data["heading"]["value"], terms),
         heading_perk=_compile(data["heading"]["perk"], terms),
         injection_followup=_compile(data["injection_followup"], terms),
+        verdict_reasons=dict(data.get("verdict_reasons") or {}),
     )
 
 
