@@ -196,3 +196,51 @@ def test_an_embedded_database_is_copied_to_a_server_once(cli_data: Path, corpus:
     assert [m.role for m in hosted.conversations.get(conv.id).messages] == ["user", "assistant"]
     assert main(["db", "copy", str(tmp_path / "missing.sqlite3")]) == 2
     assert "no database file" in capsys.readouterr().err
+
+
+WRITER = textwrap.dedent("""
+    import sys, time
+    from visapath.conversations import ConversationStore, Exchange
+    from visapath.database import open_database
+    from visapath.models import Answer
+    url, user, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    time.sleep(max(0.0, start - time.time()))
+    store = ConversationStore(open_database(url), owner=user)
+    conv = store.create(f"{user}'s questions")
+    for i in range(25):
+        answer = Answer(answer=f"{user} answer {i}", declined=False, backend="grounded")
+        store.append_turn(conv.id, f"{user} question {i}", answer)
+        store.log(Exchange(f"{user} question {i}", answer, None, 1, conversation_id=conv.id))
+    print(conv.id)
+""")
+
+
+def test_several_processes_writing_at_once_keep_every_row_and_its_owner(database_url: str):
+    """App processes (and the CLI) writing to one database at the same moment: nothing lost or mixed."""
+    import time
+
+    open_database(database_url)  # migrated first, as the first app process would
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    start = f"{time.time() + 3:.3f}"
+    users = ("ana", "ben", "cai")
+    children = {u: subprocess.Popen([sys.executable, "-c", WRITER, database_url, u, start], env=env,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for u in users}
+    done = {u: (c.wait(timeout=180), c.stdout.read().strip(), c.stderr.read()) for u, c in children.items()}
+    assert all(code == 0 for code, _, _ in done.values()), done
+    db = open_database(database_url)
+    for user, (_, conv_id, _) in done.items():
+        store = ConversationStore(db, owner=user)
+        messages = store.get(conv_id).messages
+        assert [m.content for m in messages if m.role == "user"] == [f"{user} question {i}" for i in range(25)]
+        assert len(store.responses(limit=100)) == 25 and {r["owner"] for r in store.responses(limit=100)} == {user}
+        assert [c.id for c in store.list()] == [conv_id]
+
+
+def test_a_nul_character_is_stored_as_a_replacement_on_both(database_url: str):
+    """PostgreSQL text can't hold NUL; a question or title with one is saved, the same on both."""
+    store = ConversationStore(open_database(database_url), owner="ana")
+    conv = store.create("Offer\x00 from Acme")
+    store.append_turn(conv.id, "Is\x00 this OK?", _answer("Yes\x00 [1]."))
+    got = store.get(conv.id)
+    assert got.title == "Offer\ufffd from Acme"
+    assert [m.content for m in got.messages] == ["Is\ufffd this OK?", "Yes\ufffd [1]."]

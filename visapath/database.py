@@ -113,6 +113,12 @@ def _engine(url: str) -> Engine:
 
 
 def _new_engine(url: str) -> Engine:
+    engine = _dialect_engine(url)
+    event.listen(engine, "before_cursor_execute", _storable_parameters, retval=True)
+    return engine
+
+
+def _dialect_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not the psycopg2 default
@@ -125,6 +131,23 @@ def _new_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "postgresql":
         raise DatabaseError(f"VISAPATH_DATABASE_URL must name SQLite or PostgreSQL, not {parsed.drivername}.")
     return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _storable_parameters(_conn: Connection, _cursor: Any, statement: str, parameters: Any, _context: Any,
+                         _executemany: bool) -> tuple[str, Any]:
+    """NUL characters become U+FFFD in every value written, on both dialects: PostgreSQL text can't
+    hold them (a question or title with one would fail to save), and the two stores must agree."""
+    return statement, _scrub(parameters)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_scrub(v) for v in value)
+    return value
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
