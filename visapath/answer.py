@@ -17,7 +17,8 @@ import numpy as np
 import yaml
 
 from visapath.compose import (PartAnswer, Piece, about_other_class, citations_for, heading_texts, lead_units, rank,
-                              to_citation, uncovered_codes, without_yes_no)
+                              section_opening, to_citation, uncovered_codes, uncovered_offices,
+                              without_yes_no)
 from visapath.compose import render as compose_render
 from visapath.config import Settings
 from visapath.embeddings import Embedder
@@ -220,9 +221,9 @@ class GroundedAnswerer:
         fresh = [s for s in ranked if s.hit.chunk.id not in used] or ranked
         primary = fresh[0]
         gap = ""
-        missing = uncovered_codes(asked, hits)
+        missing = [m.upper() for m in uncovered_codes(asked, hits)] + uncovered_offices(part.text, hits)
         if missing:
-            gap = render_text(self.settings, "not_covered_subject", subject=", ".join(m.upper() for m in missing))
+            gap = render_text(self.settings, "not_covered_subject", subject=", ".join(missing))
         elif nearest:
             gap = render_text(self.settings, "not_covered_nearest")
         limit = self.settings.answer_part_units if (compound or gap) else self.settings.answer_primary_units
@@ -236,7 +237,7 @@ class GroundedAnswerer:
                 continue
             if other.hit.chunk.id in used or about_getting_held_status(personal, other.hit, part.text):
                 continue
-            pieces += [Piece(other.hit, u) for u in lead_units(other.hit, 1)]
+            pieces += [Piece(other.hit, u) for u in section_opening(other.hit, part.kind)]
             used.add(other.hit.chunk.id)
             extra -= 1
         if part.kind != "yesno":  # each section's opening unit: no "Yes,"/"No." for another question

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_right
 
 from visapath.text import STOPWORDS, Span
-from visapath.injection import find_instructions
+from visapath.injection import continues_instruction, find_instructions
 from visapath.postings.lexicon import Lexicon
 from visapath.postings.records import Flag
 from visapath.postings.scope import _mask, _negated, _segment
@@ -34,7 +34,7 @@ def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], li
         flags.append(Flag("prompt_injection", sp.text, sp.start, sp.end, cue_text))
         stop = _paragraph_end(text, sp.start, ends)
         j = i + 1
-        while j < len(spans) and spans[j].start < stop and (j in inert or lex.injection_followup.search(spans[j].text)):
+        while j < len(spans) and spans[j].start < stop and (j in inert or continues_instruction(spans[j].text)):
             inert.add(j)
             j += 1
     return inert, flags
