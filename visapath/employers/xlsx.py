@@ -346,11 +346,11 @@ def _unescaped(values: "pa.ChunkedArray") -> "pa.Array":
 
 
 def stage(con, path: Path, positions: dict[str, int | None], table: str, header_row: int,
-          on_rows=None, batch_chars: int = 32 << 20) -> int:
+          on_rows=None, batch_chars: int = 64 << 20) -> int:
     """Load the first sheet's rows below `header_row` into DuckDB `table` (`_row` + one text column
     per entry of `positions`). Python only inflates the sheet and cuts it at row boundaries; DuckDB
     splits the rows, finds the wanted cells with two RE2 scans per row and decodes them, in parallel,
-    32 MB of XML at a time; shared strings are then filled in with one Arrow `take` per column.
+    64 MB of XML at a time; shared strings are then filled in with one Arrow `take` per column.
     No Python code runs per cell, and memory is one batch plus the shared-string table. Returns rows read."""
     import pyarrow as pa
     import pyarrow.compute as pc
