@@ -5,7 +5,7 @@ column LCA disclosure workbooks that is well under 20,000 rows a second, so a 25
 many minutes (see `bench/bench_employers.py`, which runs both). python-calamine is fast but loads
 the whole sheet into memory before the first row. This reader decompresses the sheet XML in 1 MB
 blocks cut at row boundaries, so memory stays at one batch of blocks plus the shared-string table,
-whatever the file size. `stage` (the import) hands 32 MB of row XML at a time to DuckDB, which
+whatever the file size. `stage` (the import) hands 64 MB of row XML at a time to DuckDB, which
 finds and decodes the wanted cells in parallel with string functions and RE2 (no Python per cell);
 `iter_rows` (headers, small files, tests) pulls cells out in Python. It understands what spreadsheet
 writers emit for data sheets: shared, inline and formula strings, numbers, booleans, error values,
