@@ -35,18 +35,9 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.appserver import AppServer, browser_missing, run_node  # noqa: E402
 from tests.helpers import make_large_pdf  # noqa: E402
 
-BASE = [
-    "Can I change H-1B employers before 180 days?",
-    "How long is the STEM OPT extension?",
-    "What is the cap-gap extension?",
-    "How does the H-1B lottery work?",
-    "Can I work on an H-4 EAD?",
-    "What does an O-1A petition need?",
-    "How is TN different from H-1B?",
-    "What should I say when a recruiter asks about sponsorship?",
-    "Who pays the H-1B fees?",
-    "What is the 60-day grace period after a layoff?",
-    "Does a green card application need PERM?",
+from bench_app import QUESTIONS as APP_QUESTIONS  # noqa: E402  (bench/ is on the path when run as a script)
+
+BASE = APP_QUESTIONS + [  # the app benchmark's questions, and more of the same kind
     "How many unemployment days are allowed on OPT?",
     "What is Form I-983?",
     "Can a cap-exempt employer file H-1B at any time?",
@@ -118,7 +109,7 @@ def main() -> int:
                 pdf = make_large_pdf(Path(tmp) / "big-posting.pdf")
                 up = run(server, {"MODE": "upload", "PDF": str(pdf), "QUESTIONS": json.dumps(questions(16))})
                 loaded = [r["seconds"] for r in up["loaded"]]
-                rows.append(line(f"1 session while another uploads {pdf.stat().st_size / 1_048_576:.1f} MB",
+                rows.append(line(f"1 session while another uploads {pdf.stat().st_size / 1e6:.1f} MB",
                                  up["idle"], loaded))
                 ratio = statistics.median(loaded) / statistics.median(up["idle"])
                 ok &= ratio <= UPLOAD_TARGET

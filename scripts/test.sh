@@ -13,6 +13,11 @@ if [ -f tests/e2e/package.json ] && [ ! -d tests/e2e/node_modules/playwright-cor
   echo "==> installing playwright-core (uses /usr/bin/chromium; no browser download)"
   (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund --silent)
 fi
+# PostgreSQL: the storage tests run against SQLite and a real server, a throwaway cluster
+# (scripts/postgres.sh) that is stopped when the run ends. In CI they fail if it can't start.
+source scripts/postgres.sh
+pg_start || true
+trap pg_stop EXIT
 export HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 set +e
 .venv/bin/python -m pytest "$@"

@@ -79,3 +79,19 @@ def cli_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(common, "_assistant", None)
     yield data
     get_settings.cache_clear()
+
+
+# -- storage: the app database on embedded SQLite and on a real PostgreSQL (tests/databases.py) ----
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, empty app database URL: an SQLite file, then a new database on the test server."""
+    from tests.databases import fresh_postgres
+    from visapath.database import forget_engine, sqlite_url
+
+    if request.param == "sqlite":
+        url = sqlite_url(tmp_path / "data" / "visapath.sqlite3")  # where settings_factory's default puts it
+        yield url
+        forget_engine(url)
+        return
+    with fresh_postgres() as url:
+        yield url

@@ -59,9 +59,10 @@ def make_docx(path: Path, paragraphs: list[str]) -> Path:
     return path
 
 
-def make_large_pdf(path: Path, target_mb: float = 9.8) -> Path:
-    """A posting PDF near the upload limit: 45 pages of text (~90k characters, under the
-    100k-character limit) and one incompressible image that brings the file to `target_mb`."""
+def make_large_pdf(path: Path, target_bytes: int = 9_600_000) -> Path:
+    """A posting PDF near the 10 MB upload limit (the browser counts 10,000,000 bytes): 45 pages
+    of text (~90k characters, under the 100k-character limit) and one incompressible image that
+    brings the file to about `target_bytes`."""
     import random
 
     from PIL import Image
@@ -72,7 +73,7 @@ def make_large_pdf(path: Path, target_mb: float = 9.8) -> Path:
     text = ("Vantage Robotics is hiring a Senior Machine Learning Engineer in Austin, TX. We will sponsor "
             "H-1B visas and support green card applications for this role. Requirements: a master's degree "
             "and 5+ years of Python. Salary: $180,000 - $220,000 per year. ")
-    side = int((target_mb * 1_048_576 / 3 / 1.25) ** 0.5)  # reportlab stores images ASCII85-encoded (+25%)
+    side = int((target_bytes / 3 / 1.25) ** 0.5)  # reportlab stores images ASCII85-encoded (+25%)
     rng = random.Random(1)
     noise = Image.frombytes("RGB", (side, side), rng.randbytes(side * side * 3))
     c = canvas.Canvas(str(path), pagesize=letter)
@@ -85,6 +86,6 @@ def make_large_pdf(path: Path, target_mb: float = 9.8) -> Path:
             c.drawImage(ImageReader(noise), 40, 40, width=200, height=200)
         c.showPage()
     c.save()
-    if path.stat().st_size > 10 * 1_048_576:
-        raise ValueError(f"{path} is {path.stat().st_size / 1_048_576:.1f} MB, over the 10 MB upload limit")
+    if path.stat().st_size >= 10_000_000:
+        raise ValueError(f"{path} is {path.stat().st_size / 1e6:.1f} MB, over the 10 MB upload limit")
     return path

@@ -184,6 +184,15 @@ def test_bad_paste_keeps_the_text_and_saved_postings(user_env: Settings, assista
     assert len(assistant.postings.list()) == 1 and "Sponsors visas" in at.expander[0].label
 
 
+def test_pasted_text_that_is_not_a_posting_is_refused_and_not_saved(user_env: Settings, assistant: Assistant) -> None:
+    at = app("postings")
+    at.text_area(key="paste_text").input("Banana bread. Preheat the oven, mash three bananas, stir in flour and bake for an hour.")
+    at.button(key="analyze_paste").click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "doesn't look like a job posting" in at.error[0].value
+    assert assistant.postings.list() == []
+
+
 def test_upload_batch_with_a_broken_file_processes_the_others(user_env: Settings, assistant: Assistant,
                                                               tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "halcyon.pdf", [SPONSORING]).read_bytes()
@@ -450,8 +459,11 @@ def test_serving_others_without_sign_in_configured_shows_no_data(user_env: Setti
     assert not any("Local Owner" in m.value for m in signed_out.markdown)
 
 
-def test_two_signed_in_users_see_only_their_own_data(user_env: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_signed_in_users_see_only_their_own_data(user_env: Settings, monkeypatch: pytest.MonkeyPatch,
+                                                    database_url: str) -> None:
+    """On the embedded store and on PostgreSQL (`database_url`), as a hosted deployment runs it."""
     monkeypatch.setenv("VISAPATH_SERVE_ADDRESS", "0.0.0.0")
+    monkeypatch.setenv("VISAPATH_DATABASE_URL", database_url)
     get_settings.cache_clear()
     ana = {"is_logged_in": True, "email": "ana@example.com", "sub": "ana-1", "iss": "https://idp.example"}
     ben = {"is_logged_in": True, "email": "ben@example.com", "sub": "ben-2", "iss": "https://idp.example"}
@@ -478,3 +490,9 @@ def test_two_signed_in_users_see_only_their_own_data(user_env: Settings, monkeyp
     stolen.query_params["c"] = ana_conversation  # Ben opens Ana's conversation link
     stolen.run()
     assert not stolen.exception and len(stolen.chat_message) == 0 and stolen.error
+    go(stolen, "drafts")  # a draft can only be about his own postings
+    assert {s.key: s for s in stolen.selectbox}["draft_posting"].options == ["No specific posting"]
+
+    back = hosted(ana, page="postings")  # Ana's data came through all of it
+    assert any("Halcyon" in html.unescape(e.label) for e in back.expander)
+    assert [b for b in back.button if b.key and b.key.startswith("conv-")]

@@ -174,6 +174,7 @@ def test_closing_the_tab_stops_an_upload_being_analyzed(server: AppServer, tmp_p
 
     from tests.helpers import make_large_pdf
     from visapath.config import Settings
+    from visapath.workspace import PostingWorkspace, users_with_postings
 
     pdf = make_large_pdf(tmp_path / "vantage-posting.pdf")
     log = server.log_path
@@ -184,6 +185,7 @@ def test_closing_the_tab_stops_an_upload_being_analyzed(server: AppServer, tmp_p
     while time.monotonic() < deadline and log.read_text(errors="replace").count("analysis stopped") == before:
         time.sleep(0.5)
     assert log.read_text(errors="replace").count("analysis stopped") > before, "the analysis went on after the tab closed"
-    postings = Settings(_env_file=None, data_dir=server.data_dir).workspace_dir / "postings"
-    saved = [p.read_text() for p in postings.glob("*.json")] if postings.exists() else []
-    assert not any("Vantage Robotics" in s for s in saved)
+    settings = Settings(_env_file=None, data_dir=server.data_dir)
+    saved = [p for user in users_with_postings(settings)  # every user's saved postings, in the app database
+             for p in PostingWorkspace(settings.model_copy(update={"user": user}), indexer=None).list()]
+    assert not any("Vantage Robotics" in f"{p.title} {p.company}" for p in saved)

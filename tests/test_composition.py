@@ -3,9 +3,10 @@ answers through a real index with the real model."""
 
 from __future__ import annotations
 
-from visapath.compose import PartAnswer, Piece, about_other_class, render, uncovered_codes
+from visapath.compose import (PartAnswer, Piece, about_other_class, rank, render, section_opening, uncovered_codes,
+                              uncovered_offices)
 from visapath.models import Chunk, Hit
-from visapath.question import analyze
+from visapath.question import analyze, answer_kind
 from visapath.service import Assistant
 from visapath.units import units
 
@@ -44,6 +45,17 @@ def test_sections_on_another_class_and_uncovered_classes():
     assert uncovered_codes({"j-1", "h-1b1"}, [h1b1]) == ["j-1"]
 
 
+def test_a_section_on_another_class_goes_last_unless_its_heading_is_the_ask():
+    i140 = _hit("Only the principal is named on the I-140.", title="I-140 basics", section="Can I add a spouse?", cid="a")
+    widow = _hit("A surviving spouse can continue the case under 204(l).", title="I-485 family members",
+                 section="Can a widow continue the green card case?", cid="b")
+    ask = "Can I apply for a green card based on my late husband's I-140?"
+    first = rank([i140, widow], {"a": 0.5, "b": 0.76}, {"i-140"}, ask)
+    assert [s.hit.chunk.id for s in first] == ["b", "a"]  # its heading is nearly the ask: it is the answer
+    weaker = rank([i140, widow], {"a": 0.5, "b": 0.6}, {"i-140"}, ask)
+    assert [s.hit.chunk.id for s in weaker] == ["a", "b"]
+
+
 def test_render_cites_every_sentence_and_a_list_once():
     hit = _hit("Check these:\n- one\n- two\nThe grace period ends in 60 days. Plan ahead.")
     parts = [PartAnswer(analyze("q?").parts[0], [Piece(hit, u) for u in units(hit.chunk.text)], gap="Not covered:")]
@@ -68,4 +80,32 @@ def test_a_class_the_sources_do_not_cover_is_named(settings_factory, corpus):
     a = Assistant(settings_factory(knowledge_dir=corpus))
     a.ingest([corpus])
     answer = a.ask("Can I change employers on a J-1 visa before the petition is approved?")
-    assert answer.declined or "does not cover J-1" in answer.answer
+    assert not answer.declined
+    assert answer.answer.startswith("The guidance I have does not cover J-1 specifically. Nearest covered guidance: "
+                                    "An H-1B worker can begin working for a new employer")
+    # Nothing here is about the J-1 two-year rule at all: a plain decline, no nearest guidance.
+    rule = a.ask("Am I subject to the J-1 two-year home residency requirement?")
+    assert rule.declined and rule.citations == []
+    assert rule.answer.startswith("I can't answer that from the sources I have")
+
+
+def test_yes_no_asks_after_a_condition_and_named_offices():
+    assert answer_kind("If the transfer is denied, can I keep working for my current employer?") == "yesno"
+    assert answer_kind("While in H-1B status, may I invest in a company?") == "yesno"
+    assert answer_kind("If I am laid off, how long do I have?") == "number"
+    assert answer_kind("When will we know about a second lottery?") == "when"
+    tn = _hit("Canadians apply for TN status at a port of entry or preclearance location.", title="TN")
+    assert uncovered_offices("How long is processing at the Blaine port of entry?", [tn]) == ["Blaine port of entry"]
+    assert uncovered_offices("Can I apply at the consulate in Toronto?", [tn]) == ["consulate in Toronto"]
+    assert uncovered_offices("Can I apply for TN at a port of entry?", [tn]) == []
+
+
+def test_another_sections_yes_no_stub_is_not_its_contribution():
+    hit = _hit("Yes, to start H-1B status. Consular notification means getting the visa abroad first.")
+    assert [u.text for u in section_opening(hit, "number")] == ["Consular notification means getting the visa abroad first."]
+    assert [u.text for u in section_opening(hit, "yesno")] == ["Yes, to start H-1B status."]
+
+
+def test_one_ports_processing_time_is_said_to_be_not_covered(kb_assistant):
+    answer = kb_assistant.ask("How long is processing at the Blaine port of entry for TN?")
+    assert answer.answer.startswith("The guidance I have does not cover Blaine port of entry specifically.")

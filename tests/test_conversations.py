@@ -6,6 +6,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from visapath.conversations import ConversationNotFound, ConversationStore, Exchange
+from visapath.database import forget_engine, open_database
 from visapath.followup import carry_over, looks_like_followup, rewrite, rule_rewrite, subject_terms
 from visapath.models import Answer, Citation
 from visapath.retrieval import Scope
@@ -27,8 +28,8 @@ def answer(text: str = "An answer [1].", query: str = "q", chunk_id: str = "c1")
 
 
 # -- persistence -------------------------------------------------------------------------------
-def test_create_list_get_rename_delete(tmp_path):
-    store = ConversationStore(tmp_path / "db.sqlite3", owner="ana")
+def test_create_list_get_rename_delete(database_url):
+    store = ConversationStore(open_database(database_url), owner="ana")
     first = store.create()
     second = store.create("Offer from Acme")
     store.append_turn(first.id, "How does the H-1B lottery work?", answer(query="How does the H-1B lottery work?"))
@@ -50,10 +51,11 @@ def test_create_list_get_rename_delete(tmp_path):
         store.get(first.id)
 
 
-def test_conversations_survive_a_restart_and_stay_private(tmp_path):
-    path = tmp_path / "db.sqlite3"
-    conv = ConversationStore(path, owner="ana").create()
-    ConversationStore(path, owner="ana").append_turn(conv.id, "What is OPT?", answer())
+def test_conversations_survive_a_restart_and_stay_private(database_url):
+    conv = ConversationStore(open_database(database_url), owner="ana").create()
+    ConversationStore(open_database(database_url), owner="ana").append_turn(conv.id, "What is OPT?", answer())
+    forget_engine(database_url)  # a restart
+    path = open_database(database_url)
     reopened = ConversationStore(path, owner="ana")
     assert [m.content for m in reopened.get(conv.id).messages] == ["What is OPT?", "An answer [1]."]
     other = ConversationStore(path, owner="ben")
@@ -65,8 +67,8 @@ def test_conversations_survive_a_restart_and_stay_private(tmp_path):
     assert len(reopened.get(conv.id).messages) == 2
 
 
-def test_every_exchange_is_logged(tmp_path):
-    store = ConversationStore(tmp_path / "db.sqlite3", owner="ana")
+def test_every_exchange_is_logged(database_url):
+    store = ConversationStore(open_database(database_url), owner="ana")
     store.log(Exchange("What is OPT?", answer(query="What is OPT?"), None, 42))
     store.log(Exchange("and for STEM?", answer(query="OPT: and for STEM?"), "qwen2.5", 950, "rules", "abc"))
     latest, earlier = store.responses()

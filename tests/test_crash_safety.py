@@ -30,15 +30,15 @@ CHILD = textwrap.dedent("""
 
     point, data, kb = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     die = lambda: os.kill(os.getpid(), signal.SIGKILL)
-    real_write = workspace._atomic_write
+    real_write = workspace._write_record
 
-    def write(path, text):
+    def write(conn, *args):
         if point == "after-chunks":
-            die()  # the chunks are in the index, no file is written yet
-        real_write(path, text)
-        if point == "after-text" and path.suffix == ".txt":
-            die()  # text written, record not yet
-    workspace._atomic_write = write
+            die()  # the chunks are in the index, the record is not written yet
+        real_write(conn, *args)
+        if point == "before-commit":
+            die()  # the record row is written inside its transaction, not committed
+    workspace._write_record = write
 
     if point == "mid-rebuild":
         Assistant.reindex_postings = lambda self: die()  # index reset and guidance re-added, postings not yet
@@ -64,7 +64,7 @@ def _run_child(point: str, data: Path, kb: Path) -> subprocess.CompletedProcess[
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("point", ["after-chunks", "after-text", "none"])
+@pytest.mark.parametrize("point", ["after-chunks", "before-commit", "none"])
 def test_killed_upload_leaves_a_consistent_store(tmp_path: Path, corpus: Path, point: str):
     settings = Settings(data_dir=tmp_path / "data", knowledge_dir=corpus, _env_file=None, llm_backend="none")
     Assistant(settings).ensure_index()
@@ -82,8 +82,8 @@ def test_killed_upload_leaves_a_consistent_store(tmp_path: Path, corpus: Path, p
     answer = restarted.ask(QUESTION)
     assert {c.source for c in answer.citations} & indexed == {c.source for c in answer.citations if
                                                               c.source.startswith("posting:")}
-    leftovers = [p.name for p in (settings.workspace_dir / "postings").glob("*")] if saved == set() else []
-    assert leftovers == [], "a killed upload leaves no stray files"
+    assert not (settings.workspace_dir / "postings").exists(), "postings are rows, not files"
+    assert (POSTING.split()[0].encode() in settings.sqlite_path.read_bytes()) == (point == "none")
 
 
 def test_killed_rebuild_gets_the_postings_back_on_restart(tmp_path: Path, corpus: Path):

@@ -433,7 +433,8 @@ def test_cli_draft_uses_and_saves_the_profile(cli_data: Path, capsys: pytest.Cap
     assert main(["draft", "--status", "e3", "--name", "Mia Chen", "--save-profile", "--channel", "email",
                  "--no-citations", "--json"]) == 0
     capsys.readouterr()
-    saved = json.loads((cli_data / "profiles" / "local.json").read_text(encoding="utf-8"))
+    assert main(["profile", "--json"]) == 0  # saved: `visapath profile` reads it back
+    saved = json.loads(capsys.readouterr().out)
     assert saved["status"] == "e3" and saved["name"] == "Mia Chen"
     assert main(["draft", "--channel", "email", "--no-citations", "--json"]) == 0  # defaults from the profile
     out = json.loads(capsys.readouterr().out)

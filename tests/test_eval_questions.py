@@ -92,9 +92,10 @@ def test_load_items_reports_the_bad_line(tmp_path: Path):
 
 # Floors on the development questions (they were used for choices: this guards against
 # regressions, it is not evidence of quality on unseen questions).
-DEV_FLOOR_CITED = 0.55
-DEV_MAX_WRONGFUL = 0.05
-DEV_MIN_DECLINES = 15
+DEV_FLOOR_CITED = 0.88  # measured 0.939 (tuning 0.981, unseen 0.903)
+DEV_FLOOR_ANSWER = 0.75  # measured 0.825: the facts in the answer text itself
+DEV_MAX_WRONGFUL = 0.05  # measured 0/114
+DEV_MIN_DECLINES = 18  # of 20 off-topic items; measured 18
 
 
 @pytest.mark.skipif(not DEV_QUESTIONS.exists(), reason="development questions (../shared) not present")
@@ -102,5 +103,6 @@ def test_dev_questions_meet_the_floor(kb_assistant):
     items = load_items(DEV_QUESTIONS)
     overall = QuestionEvaluator(lambda q: kb_assistant.grounded.answer(q, kb_assistant.chat_scope())).run(items).overall
     assert overall.in_cited >= DEV_FLOOR_CITED, overall
+    assert overall.in_answer >= DEV_FLOOR_ANSWER, overall
     assert overall.wrongful_rate <= DEV_MAX_WRONGFUL, overall
     assert overall.declines >= DEV_MIN_DECLINES, overall

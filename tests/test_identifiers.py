@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from visapath import identifiers
 from visapath.cli import main
 from visapath.config import Settings, get_settings
+from visapath.service import Assistant
 
 HOSTILE = ["../../../profiles/local", "../../../../outside", "/etc/passwd", "..", "", " ", "a/b",
            "0123456789ab/../x", "0123456789AB", "0123456789abc", "0123456789a\n", "%2e%2e%2fx"]
@@ -19,18 +19,21 @@ def _save_profile(name: str = "Ana Lima") -> None:
     assert main(["profile", "--status", "h1b", "--name", name, "--json"]) == 0
 
 
+def _profile_name() -> str:
+    return Assistant(get_settings()).profile.name
+
+
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_posting_delete_refuses_hostile_ids(cli_data: Path, capsys: pytest.CaptureFixture[str], hostile: str):
     _save_profile()
     outside = cli_data.parent / "outside.json"
     outside.write_text("{}", encoding="utf-8")
-    profile = cli_data / "profiles" / "local.json"
     capsys.readouterr()
 
     assert main(["postings", "delete", hostile]) == 2
     err = capsys.readouterr().err
     assert "is not a valid posting id" in err and "Traceback" not in err
-    assert profile.exists() and json.loads(profile.read_text())["name"] == "Ana Lima"
+    assert _profile_name() == "Ana Lima" and (cli_data / "visapath.sqlite3").exists()
     assert outside.exists()
 
 
@@ -42,7 +45,7 @@ def test_one_hostile_id_stops_the_whole_delete(cli_data: Path, capsys: pytest.Ca
     kept = postings / "0123456789ab.json"
     kept.write_text("{}", encoding="utf-8")
     assert main(["postings", "delete", "0123456789ab", "../../../profiles/local"]) == 2
-    assert kept.exists() and (cli_data / "profiles" / "local.json").exists()
+    assert kept.exists() and _profile_name() == "Ana Lima"
 
 
 @pytest.mark.parametrize("action", ["show", "delete", "rename"])
@@ -72,7 +75,9 @@ def test_user_names_fold_case_so_one_person_has_one_folder(cli_data: Path, monke
     monkeypatch.setenv("VISAPATH_USER", "Ana.Lima@Example.com")
     get_settings.cache_clear()
     _save_profile()
-    assert (cli_data / "profiles" / "ana.lima@example.com.json").exists()
+    monkeypatch.setenv("VISAPATH_USER", "ana.lima@example.com")
+    get_settings.cache_clear()
+    assert _profile_name() == "Ana Lima"
     assert get_settings().workspace_dir == cli_data / "workspace" / "ana.lima@example.com"
 
 

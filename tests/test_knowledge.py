@@ -216,3 +216,31 @@ def test_an_unclosed_variant_block_keeps_the_text_and_warns():
     unclosed = _VARIANT_DOC.replace("-->\nUp to 60", "Up to 60")
     doc = load_bytes(unclosed.encode(), "g.md", kind="guidance")
     assert doc.warnings and "Can I work during the grace period?" in doc.text and "Up to 60" in doc.text
+
+
+OFF_TOPIC = [
+    "What should my mother bring to her B-2 visitor visa interview for a two-week trip?",
+    "How many years of permanent residence do I need before I can naturalize?",
+    "How does Express Entry work for a software engineer moving to Canada?",
+    "My cousin is a US citizen; can she file an I-130 for her brother?",
+]
+IN_SCOPE = [
+    ("I have to fly home while my H-1B extension is pending. Is that a problem?", "visas/visa-stamping-and-travel.md"),
+    ("My H-4 daughter turns 21 next spring. What can she do to stay?", "visas/h4-and-h4-ead.md"),
+    ("I'm stuck abroad waiting for a stamping appointment; can my company file my I-140 now?",
+     "green-card/i140-and-priority-date.md"),
+    ("Can an F-1 student work at the campus library during the semester?", "visas/f1-status-rules.md"),
+]
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_the_topic_scope_data_declines_kinds_of_requests_outside_work_visas(kb_assistant, question):
+    """Worded unlike any example in topic_scope.yaml: the gate generalizes from kinds of requests."""
+    assert kb_assistant.grounded.answer(question).declined
+
+
+@pytest.mark.parametrize(("question", "source"), IN_SCOPE)
+def test_questions_on_newer_guidance_are_answered_from_it(kb_assistant, question, source):
+    answer = kb_assistant.grounded.answer(question)
+    assert not answer.declined
+    assert answer.citations[0].source == source, [c.section for c in answer.citations]

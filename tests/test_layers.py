@@ -19,6 +19,7 @@ LAYERS: dict[str, int] = {
     "visapath.prompts": 0, "visapath.injection": 0, "visapath.budget": 0,
     # 1: components over files and models: encoder, vector store, chat-model registry
     "visapath.embeddings": 1, "visapath.store": 1, "visapath.llm": 1,
+    "visapath.database": 1, "visapath.migrations": 1,
     # 2: ingestion
     "ingest": 2,
     # 3: retrieval
@@ -27,7 +28,7 @@ LAYERS: dict[str, int] = {
     "visapath.answer": 4, "visapath.advice": 4, "visapath.explain": 4, "visapath.drafts": 4,
     "visapath.profile": 4, "visapath.verify": 4, "visapath.followup": 4, "visapath.generate": 4,
     "visapath.workspace": 4, "visapath.conversations": 4, "visapath.postings": 4, "visapath.evaluation": 4,
-    "visapath.employers": 4, "visapath.references": 4, "visapath.posting_answers": 4,
+    "visapath.employers": 4, "visapath.references": 4, "visapath.posting_answers": 4, "visapath.personal": 4,
     # 5: the facade the front ends use
     "visapath.service": 5,
     # 6: front ends

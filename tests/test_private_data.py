@@ -98,14 +98,14 @@ def _cli_without_root_powers(data: Path, *args: str) -> subprocess.CompletedProc
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="uses setpriv to drop root's permission override")
-@pytest.mark.parametrize("locked", ["data", "profiles", "database"])
+@pytest.mark.parametrize("locked", ["data", "database", "database-for-profile"])
 def test_permission_errors_are_a_clear_message(tmp_path: Path, locked: str):
     data = tmp_path / "data"
     (data / "profiles").mkdir(parents=True)
     ConversationStore(data / "visapath.sqlite3")
-    target = {"data": data, "profiles": data / "profiles", "database": data / "visapath.sqlite3"}[locked]
+    target = data if locked == "data" else data / "visapath.sqlite3"
     args = ["conversations", "list"] if locked == "database" else ["profile", "--name", "Ana"]
-    if locked == "database":
+    if locked != "data":
         os.chmod(target, 0o000)
     else:
         os.chmod(target, 0o500)

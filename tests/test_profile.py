@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from visapath import profile as profile_module
 from visapath.cli import main
+from visapath.config import get_settings
 from visapath.profile import (
     NO_SPONSORSHIP_NEEDED,
     STATUSES,
@@ -20,14 +22,16 @@ from visapath.profile import (
     needs_sponsorship,
     normalize_status,
 )
+from visapath.service import Assistant
 
 TOKENS = ["none", "f1", "f1-opt", "f1-stem-opt", "h1b", "h4-ead", "l1", "o1", "tn", "e3", "h1b1",
           "green-card", "citizen"]
 
 
 @pytest.fixture
-def store(settings_factory) -> ProfileStore:
-    return ProfileStore(settings_factory())
+def store(settings_factory, database_url) -> ProfileStore:
+    """The profile store on SQLite and on PostgreSQL."""
+    return ProfileStore(settings_factory(database_url=database_url))
 
 
 def test_statuses_cover_every_token_with_a_label():
@@ -71,25 +75,30 @@ def test_degree_spellings_and_whitespace_are_normalised():
     assert make_profile(degree="PhD").degree == "phd"
 
 
-def test_round_trip_under_the_users_file(store: ProfileStore):
+def test_round_trip_under_the_users_key(store: ProfileStore):
     assert store.load() == Profile()  # nothing saved yet: an empty profile, not an error
     profile = make_profile(name="Ana Lima", status="f1-stem-opt", degree="master", us_degree=True,
                            stem_degree=True, target_role="ML Engineer", work_authorization_end="2027-06-30")
     store.save(profile)
-    assert store.path == store.settings.data_dir / "profiles" / "local.json"
-    assert store.load() == profile
-    saved = json.loads(store.path.read_text(encoding="utf-8"))
+    assert store.load() == profile and store.exists()
+    saved = json.loads(_stored(store, "local"))
     assert saved["status"] == "f1-stem-opt" and saved["work_authorization_end"] == "2027-06-30"
-    assert [p.name for p in store.path.parent.iterdir()] == ["local.json"]  # no temp files left behind
+    assert not (store.settings.data_dir / "profiles").exists()  # no per-user files any more
+    assert not store.settings.sqlite_path.exists() or store.db.dialect == "sqlite"
 
 
-def test_each_user_has_their_own_file_and_names_cannot_escape(settings_factory):
-    alice = ProfileStore(settings_factory(user="alice"))
+def _stored(store: ProfileStore, owner: str) -> str | None:
+    with store.db.begin() as conn:
+        return conn.execute(text("SELECT data FROM profiles WHERE owner = :o"), {"o": owner}).scalar()
+
+
+def test_each_user_has_their_own_row_and_names_cannot_escape(settings_factory, database_url):
+    alice = ProfileStore(settings_factory(user="alice", database_url=database_url))
     alice.save(make_profile(status="h1b"))
-    bob = ProfileStore(settings_factory(user="bob"))
-    assert alice.path.name == "alice.json"
-    assert bob.path.parent == alice.path.parent
-    assert bob.load() == Profile()
+    bob = ProfileStore(settings_factory(user="bob", database_url=database_url))
+    assert bob.db is alice.db  # one database for everyone, keyed by user
+    assert bob.load() == Profile() and not bob.exists()
+    assert json.loads(_stored(alice, "alice"))["status"] == "h1b" and _stored(alice, "bob") is None
     with pytest.raises(ValueError, match="not a valid user name"):  # refused, not rewritten
         settings_factory(user="../../etc/passwd")
 
@@ -106,32 +115,43 @@ def test_update_merges_and_clears(store: ProfileStore):
 
 def test_invalid_update_saves_nothing(store: ProfileStore):
     store.update(status="h1b", name="Ana")
-    before = store.path.read_bytes()
+    before = _stored(store, "local")
     with pytest.raises(ProfileError):
         store.update(status="h1b", degree="bootcamp")
-    assert store.path.read_bytes() == before
+    assert _stored(store, "local") == before
 
 
 def test_failed_write_keeps_the_previous_profile(store: ProfileStore, monkeypatch: pytest.MonkeyPatch):
     store.save(make_profile(status="h1b", name="Ana"))
 
-    def disk_full(src, dst):
+    def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "replace", disk_full)
+    monkeypatch.setattr(profile_module, "_upsert_profile", disk_full)
     with pytest.raises(OSError):
         store.save(make_profile(status="citizen", name="Someone Else"))
     monkeypatch.undo()
     assert store.load().status == "h1b"
-    assert [p.name for p in store.path.parent.iterdir()] == ["local.json"]
+
+
+def test_an_old_profile_file_is_moved_into_the_database(settings_factory, database_url):
+    settings = settings_factory(user="ana", database_url=database_url)
+    old = settings.data_dir / "profiles" / "ana.json"
+    old.parent.mkdir(parents=True)
+    old.write_text(json.dumps({"name": "Ana Lima", "status": "h1b", "h1b_start": "2024-10-01"}), encoding="utf-8")
+    store = ProfileStore(settings)
+    assert store.load() == make_profile(name="Ana Lima", status="h1b", h1b_start="2024-10-01")
+    assert not old.exists() and json.loads(_stored(store, "ana"))["name"] == "Ana Lima"
+    assert ProfileStore(settings_factory(user="bob", database_url=database_url)).load() == Profile()
 
 
 def test_damaged_file_is_reported_and_left_alone(store: ProfileStore):
-    store.path.parent.mkdir(parents=True)
-    store.path.write_text("{not json", encoding="utf-8")
+    old = store.legacy_path
+    old.parent.mkdir(parents=True)
+    old.write_text("{not json", encoding="utf-8")
     with pytest.raises(ProfileError, match="can't be read"):
         store.load()
-    assert store.path.read_text(encoding="utf-8") == "{not json"
+    assert old.read_text(encoding="utf-8") == "{not json" and _stored(store, "local") is None
 
 
 def test_months_left_counts_whole_months():
@@ -155,7 +175,7 @@ def test_cli_profile_saves_and_shows(cli_data: Path, capsys: pytest.CaptureFixtu
     assert code == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["status"] == "f1-stem-opt" and shown["us_degree"] is True
-    assert json.loads((cli_data / "profiles" / "local.json").read_text())["name"] == "Ana Lima"
+    assert Assistant(get_settings()).profile.name == "Ana Lima"
 
     assert main(["profile", "--no-us-degree", "--auth-end", "none", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)

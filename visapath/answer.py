@@ -17,7 +17,8 @@ import numpy as np
 import yaml
 
 from visapath.compose import (PartAnswer, Piece, about_other_class, citations_for, heading_texts, lead_units, rank,
-                              to_citation, uncovered_codes, without_yes_no)
+                              section_opening, to_citation, uncovered_codes, uncovered_offices,
+                              without_yes_no)
 from visapath.compose import render as compose_render
 from visapath.config import Settings
 from visapath.embeddings import Embedder
@@ -133,8 +134,7 @@ class GroundedAnswerer:
                 continue
             found = hits if (hits is not None and i == 0 and not analysis.compound) else self.retrieve(part.query, scope)
             retrieved.extend(found)
-            # Postings are cited when the ask is about them (above); a guidance ask is answered from guidance.
-            per_part.append(self.passing([h for h in found if h.chunk.kind != "posting"]))
+            per_part.append(self.passing(found))
         if any(postings):
             return Plan(analysis, per_part, retrieved, False, False, postings=postings, scope=scope)
         best = max((h.score for h in retrieved), default=0.0)
@@ -186,6 +186,8 @@ class GroundedAnswerer:
             if not hits:
                 answers.append(PartAnswer(part, gap=render_text(self.settings, "not_covered_part", ask=part.text)))
                 continue
+            # Postings are quoted when the ask is about them (above); a guidance ask is answered from guidance.
+            hits = [h for h in hits if h.chunk.kind != "posting"] or hits
             answers.append(self.answer_part(part, hits, plan.analysis, personal, used, compound, plan.nearest,
                                             plan.repeated))
         text, numbers = compose_render(answers)
@@ -193,6 +195,23 @@ class GroundedAnswerer:
         citations = citations_for(numbers, answers)
         return Answer(answer=text, declined=False, citations=citations, query=plan.analysis.text,
                       context=list(dict.fromkeys(h.chunk.text for h in all_hits)))
+
+    def context_hits(self, plan: Plan) -> list[Hit]:
+        """The passages a model answers the plan from, in part order: each ask's passing passages
+        (a compound question's capped at top_k each, so every part is represented), and for an
+        ask about saved postings, the posting sentences and notes the grounded answer would cite."""
+        out: dict[str, Hit] = {}
+        status = self.personal().status
+        for i, (part, hits) in enumerate(zip(plan.analysis.parts, plan.per_part)):
+            about = plan.postings[i] if i < len(plan.postings) else None
+            if about is not None:
+                hits = [p.hit for a in self.postings.answer(about, part, plan.scope, status) for p in a.pieces] or [
+                    h for saved in about.targets for h in self.retriever.source_hits(saved.source, plan.scope)[:2]]
+            elif plan.analysis.compound:
+                hits = hits[: self.settings.top_k]
+            for hit in hits:
+                out.setdefault(hit.chunk.id, hit)
+        return list(out.values())
 
     def answer_part(self, part: Part, hits: list[Hit], analysis: Analysis, personal: Personal,
                     used: set[str], compound: bool, nearest: bool = False,
@@ -202,9 +221,9 @@ class GroundedAnswerer:
         fresh = [s for s in ranked if s.hit.chunk.id not in used] or ranked
         primary = fresh[0]
         gap = ""
-        missing = uncovered_codes(asked, hits)
+        missing = [m.upper() for m in uncovered_codes(asked, hits)] + uncovered_offices(part.text, hits)
         if missing:
-            gap = render_text(self.settings, "not_covered_subject", subject=", ".join(m.upper() for m in missing))
+            gap = render_text(self.settings, "not_covered_subject", subject=", ".join(missing))
         elif nearest:
             gap = render_text(self.settings, "not_covered_nearest")
         limit = self.settings.answer_part_units if (compound or gap) else self.settings.answer_primary_units
@@ -218,7 +237,7 @@ class GroundedAnswerer:
                 continue
             if other.hit.chunk.id in used or about_getting_held_status(personal, other.hit, part.text):
                 continue
-            pieces += [Piece(other.hit, u) for u in lead_units(other.hit, 1)]
+            pieces += [Piece(other.hit, u) for u in section_opening(other.hit, part.kind)]
             used.add(other.hit.chunk.id)
             extra -= 1
         if part.kind != "yesno":  # each section's opening unit: no "Yes,"/"No." for another question

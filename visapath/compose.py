@@ -22,9 +22,11 @@ from visapath.units import Unit, units
 HEADING_WEIGHT = 0.35  # how much a heading/variant match adds to a passage's relevance
 RANK_WEIGHT = 0.02  # a nudge for retrieval order (hybrid rank carries BM25 evidence)
 OTHER_CLASS_PENALTY = 0.1
+ANSWERS_THE_ASK = 0.7  # heading/variant cosine at which a section answers the ask whatever class it names
 PROFILE_BOOST = 0.03  # a section on the user's own status, when the ask names no class
 APPLY_PENALTY = 0.08  # "how do I apply for X" when the user already holds X and did not ask that
 DEFINITION_PENALTY = 0.06  # a "What is X?" section when the ask is not for a definition
+STUB_WORDS = 8  # a section opening this short that only says yes or no
 REPEAT_PENALTY = 0.1  # a section the previous turn quoted, when a follow-up asks about something new
 _DEFINITION = re.compile(r"^\s*(?:what (?:is|are)|what does .+ mean)\b", re.I)
 _ASKS_DEFINITION = re.compile(r"^\s*(?:(?:and|so|but)\s+)?(?:what (?:is|are|does)|what's|explain|define|tell me about)\b|"
@@ -86,7 +88,7 @@ def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask
     for i, hit in enumerate(hits):
         head = heading_scores.get(hit.chunk.id, 0.0)
         score = hit.score + HEADING_WEIGHT * max(head, 0.0) + RANK_WEIGHT / (i + 1)
-        if about_other_class(asked, hit):
+        if demoted(asked, hit, head):
             score -= OTHER_CLASS_PENALTY
         if _DEFINITION.match(heading_texts(hit)[0] if heading_texts(hit) else "") and not _ASKS_DEFINITION.search(ask):
             score -= DEFINITION_PENALTY
@@ -98,14 +100,31 @@ def rank(hits: list[Hit], heading_scores: dict[str, float], asked: set[str], ask
             score -= REPEAT_PENALTY
         out.append(Scored(hit, score, head))
     # A section on the class asked about comes before any section on another class.
-    out.sort(key=lambda s: (about_other_class(asked, s.hit), -s.score))
+    out.sort(key=lambda s: (demoted(asked, s.hit, s.heading), -s.score))
     return out
+
+
+def demoted(asked: set[str], hit: Hit, heading: float) -> bool:
+    """A section on another class than the one asked goes last, unless its heading (or a question
+    variant) is nearly the ask itself: then it is the answer ("can a widow continue the green card
+    case?" for a question naming only the I-140)."""
+    return about_other_class(asked, hit) and heading < ANSWERS_THE_ASK
 
 
 def lead_units(hit: Hit, limit: int) -> list[Unit]:
     """The first `limit` units of a passage (the answer, then its conditions). A unit with text
     addressed to an AI model (a planted instruction in a posting) is never quoted."""
     return [u for u in units(hit.chunk.text) if not any(is_instruction(s) for s in u.sentences)][:limit]
+
+
+def section_opening(hit: Hit, kind: str) -> list[Unit]:
+    """The one unit another section adds to an answer. Its "Yes, to start H-1B status." answers its
+    own heading; for an ask that is not yes/no such a stub says nothing, so the next unit is quoted."""
+    first = lead_units(hit, 2)
+    if kind != "yesno" and len(first) > 1 and first[0].words < STUB_WORDS \
+            and re.match(r"(?:yes|no)\b", first[0].text, re.I):
+        return first[1:]
+    return first[:1]
 
 
 def without_yes_no(unit: Unit) -> Unit:
@@ -118,6 +137,25 @@ def without_yes_no(unit: Unit) -> Unit:
     first, *rest = unit.sentences
     sentences = tuple(s for s in ((first[cut:].strip() if len(first) > cut else ""), *rest) if s)
     return Unit(unit.start + cut, unit.end, unit.text[cut:], sentences) if sentences else unit
+
+
+_OFFICE = r"(?:port of entry|port|consulate|embassy|airport|border crossing|preclearance|service cent(?:er|re)|field office)"
+_NAME = r"[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}"
+# One named office: "at the Blaine port of entry", "the consulate in Mumbai" (timings and practice
+# at a single office are what general guidance never covers).
+_NAMED_OFFICE = re.compile(rf"\b(?P<a>{_NAME})\s+{_OFFICE}\b|\b{_OFFICE}\s+(?:in|at|of)\s+(?P<b>{_NAME})")
+
+
+def uncovered_offices(ask: str, hits: list[Hit]) -> list[str]:
+    """Named offices the ask is about ("the Blaine port of entry") that no passage names."""
+    text = " ".join(f"{h.chunk.title} {h.chunk.text}" for h in hits).lower()
+    out = []
+    for match in _NAMED_OFFICE.finditer(ask):
+        name = match.group("a") or match.group("b")
+        words = [w for w in name.split() if w.lower() not in {"the", "us", "u.s.", "a", "an"}]
+        if words and not any(w.lower() in text for w in words):
+            out.append(match.group(0))
+    return out
 
 
 def uncovered_codes(asked: set[str], hits: list[Hit]) -> list[str]:

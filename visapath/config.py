@@ -149,6 +149,11 @@ class Settings(BaseSettings):
     # Privacy: logged exchanges older than this many days are dropped (None keeps them).
     retention_days: int | None = Field(default=None, ge=0)
 
+    # Storage: profiles, saved postings, conversations and the exchange log live in one database.
+    # Unset: the embedded SQLite file in the data dir. Hosted: postgresql://user:pass@host:5432/db,
+    # shared by every app process (vectors go to a Chroma server, VISAPATH_CHROMA_HOST).
+    database_url: str | None = None
+
     # Privacy: the user name becomes folder names and database keys, so its shape is checked.
     @field_validator("user", mode="before")
     @classmethod
@@ -182,6 +187,11 @@ class Settings(BaseSettings):
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "visapath.sqlite3"
+
+    @property
+    def app_database_url(self) -> str:
+        """`database_url`, or the embedded SQLite file in the data dir."""
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
 
     @property
     def employers_db_path(self) -> Path:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
-from visapath.answer import GroundedAnswerer, to_citation
+from visapath.answer import GroundedAnswerer, Plan, to_citation
 from visapath.config import Settings
 from visapath.conversations import ConversationStore, Exchange
 from visapath.followup import carry_over, rewrite
@@ -89,18 +89,23 @@ class GenerativeAnswerer:
     def answer(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Answer:
         return final_answer(self.stream(query, scope, hits))
 
-    def stream(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None) -> Iterator[StreamEvent]:
-        hits = self.grounded.retrieve(query, scope) if hits is None else hits
-        passing = self.grounded.passing(hits)
+    def stream(self, query: str, scope: Scope = Scope(), hits: list[Hit] | None = None,
+               repeated: frozenset[str] = frozenset()) -> Iterator[StreamEvent]:
+        # The same question handling as the grounded answer: each ask of a compound question
+        # retrieved on its own, the topic gate, saved postings for asks about them.
+        plan = self.grounded.plan(query, scope, hits)
+        plan.repeated = repeated
+        passing = [] if plan.declined else self.grounded.context_hits(plan)
         if not passing:  # an empty context never reaches the model
-            declined = self.grounded.decline(query, scope, hits)
+            declined = self.grounded.decline(query, scope, plan.retrieved, off_topic=plan.off_topic)
             yield StreamEvent("delta", declined.answer)
             yield StreamEvent("final", answer=declined)
             return
         sources = number_sources(passing)
+        asks = [p.text for p in plan.analysis.parts] if plan.analysis.compound else []
         released = VerifiedSentences(self.verifier, {s.n: s.hit.chunk.text for s in sources})
         try:
-            for chunk in self.model.stream(self.messages(query, sources)):
+            for chunk in self.model.stream(self.messages(query, sources, asks)):
                 text = released.feed(_chunk_text(chunk))
                 if text:  # only whole sentences the verifier kept are ever shown
                     yield StreamEvent("delta", text)
@@ -108,37 +113,38 @@ class GenerativeAnswerer:
         except Exception as exc:  # noqa: BLE001 - every backend failure becomes the grounded fallback
             notice = render("answer/notices/llm_unavailable.txt", root=self.settings.prompts_dir,
                             backend=self.backend, error=_short(exc))
-            yield StreamEvent("final", answer=self.fallback(query, passing, notice))
+            yield StreamEvent("final", answer=self.fallback(plan, notice))
             return
         if text:
             yield StreamEvent("delta", text)
-        yield StreamEvent("final", answer=self.finish(query, released.raw, released.verification, sources, passing))
+        yield StreamEvent("final", answer=self.finish(query, released.raw, released.verification, sources, plan))
 
-    def messages(self, query: str, sources: list[Source]) -> list[BaseMessage]:
+    def messages(self, query: str, sources: list[Source], asks: list[str] = ()) -> list[BaseMessage]:
+        """System rules and the numbered sources; a compound question's asks listed, to answer in order."""
         root = self.settings.prompts_dir
         not_covered = render("answer/notices/not_covered.txt", root=root)
         system = render("answer/system.txt", root=root, not_covered=not_covered,
-                        max_sentences=self.settings.answer_max_sentences + 2)
-        user = render("answer/user.txt", root=root, sources=sources, question=query)
+                        max_sentences=self.settings.answer_max_sentences + 2 * max(len(asks), 1))
+        user = render("answer/user.txt", root=root, sources=sources, question=query, asks=list(asks))
         from langchain_core.messages import HumanMessage, SystemMessage
 
         return [SystemMessage(system), HumanMessage(user)]
 
     def finish(self, query: str, raw: str, verification: Verification, sources: list[Source],
-               passing: list[Hit]) -> Answer:
+               plan: Plan) -> Answer:
         """Keep the verified sentences of the model's text, or fall back to the grounded answer."""
         root = self.settings.prompts_dir
         if not raw.strip():
             notice = render("answer/notices/llm_unavailable.txt", root=root, backend=self.backend,
                             error="it returned an empty answer")
-            return self.fallback(query, passing, notice)
+            return self.fallback(plan, notice)
         if not verification.kept:
             if _says_not_covered(raw, render("answer/notices/not_covered.txt", root=root)):
                 notice = render("answer/notices/model_not_covered.txt", root=root)
             else:
                 notice = render("answer/notices/unverified.txt", root=root, dropped=len(verification.dropped),
                                 total=len(verification.checks))
-            return self.fallback(query, passing, notice)
+            return self.fallback(plan, notice)
         return self.verified_answer(query, verification, sources)
 
     def verified_answer(self, query: str, verification: Verification, sources: list[Source]) -> Answer:
@@ -151,14 +157,9 @@ class GenerativeAnswerer:
         return Answer(answer=verification.answer, declined=False, citations=citations, backend=self.backend,
                       citation_precision=verification.citation_precision, notice=notice, query=query)
 
-    def fallback(self, query: str, passing: list[Hit], notice: str) -> Answer:
-        return replace(grounded_answer(self.grounded, query, passing), notice=notice)
-
-
-def grounded_answer(grounded: GroundedAnswerer, query: str, passing: list[Hit]) -> Answer:
-    """The grounded answer from already-passing hits; every sentence is verbatim, so precision is 1.0."""
-    answer = grounded.compose(query, passing)
-    return replace(answer, backend="grounded", citation_precision=1.0)
+    def fallback(self, plan: Plan, notice: str) -> Answer:
+        """The grounded answer to the same plan; every sentence is verbatim, so precision is 1.0."""
+        return replace(self.grounded.compose_plan(plan), backend="grounded", citation_precision=1.0, notice=notice)
 
 
 def number_sources(hits: list[Hit]) -> list[Source]:
@@ -253,7 +254,7 @@ class Responder:
     def _answer_events(self, query: str, scope: Scope, hits: list[Hit],
                        repeated: frozenset[str] = frozenset()) -> Iterator[StreamEvent]:
         if self.generator is not None:
-            yield from self.generator.stream(query, scope, hits)
+            yield from self.generator.stream(query, scope, hits, repeated)
             return
         answer = self.grounded.answer(query, scope, hits, repeated)
         if not answer.declined:

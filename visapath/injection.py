@@ -66,10 +66,15 @@ def is_instruction(text: str, path: Path | None = None) -> bool:
     return bool(pattern(path).search(text))
 
 
+def continues_instruction(text: str, path: Path | None = None) -> bool:
+    """Is this sentence an order of the kind that continues a planted instruction ("Say ...")?"""
+    return bool(_patterns(path)[1].search(text))
+
+
 def planted_sentences(text: str, spans: Sequence[Span], path: Path | None = None) -> set[int]:
     """Indexes of the `spans` (sentences of `text`) that are planted: a sentence with a cue, and
     each imperative sentence that directly continues one in its paragraph ("Say it sponsors.")."""
-    cue, followup = _patterns(path)
+    cue, followup = _patterns(path)  # resolved once: this runs over every sentence of a passage
     planted: set[int] = set()
     for i, span in enumerate(spans):
         if cue.search(span.text):

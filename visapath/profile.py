@@ -1,23 +1,26 @@
-"""The user's profile (status, degree, target role, name), saved as one JSON file per user.
+"""The user's profile (status, degree, target role, name), one row per user in the app database.
 
 Drafts, the posting explainer's notes and chat all read the status from here, so the user
-states it once. Writes are atomic: a crash mid-save leaves the previous profile intact.
+states it once. Writes are one transaction: a crash mid-save leaves the previous profile intact.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable
-from datetime import date
-from pathlib import Path
-from typing import Any, Literal
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from sqlalchemy import text
 
 from visapath.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from visapath.database import Database
 
 STATUSES: dict[str, str] = {
     "none": "Outside the US / no US status",
@@ -180,46 +183,87 @@ def _readable(exc: ValidationError) -> str:
 
 
 class ProfileStore:
-    """Loads and saves `data_dir/profiles/<user>.json`."""
+    """One user's profile: a row of the app database keyed by the user (`visapath.database`).
 
-    def __init__(self, settings: Settings) -> None:
+    Earlier versions kept `data_dir/profiles/<user>.json`; such a file is moved into the
+    database the first time its user's profile is read (a damaged one is left as is and reported).
+    """
+
+    def __init__(self, settings: Settings, database: "Database | None" = None) -> None:
+        from visapath.database import open_database
+
         self.settings = settings
-        self.path = settings.data_dir / "profiles" / f"{settings.user}.json"  # user name validated by Settings
+        self.owner = settings.user  # validated by Settings
+        self.db = database or open_database(settings.app_database_url)
+        self.legacy_path = settings.data_dir / "profiles" / f"{settings.user}.json"
 
     def exists(self) -> bool:
-        return self.path.exists()
+        self._import_legacy()
+        with self.db.begin() as conn:
+            return conn.execute(text("SELECT 1 FROM profiles WHERE owner = :o"), {"o": self.owner}).first() is not None
 
     def load(self) -> Profile:
-        """The saved profile, or an empty one. A damaged file raises ProfileError and is left as is."""
-        if not self.path.exists():
+        """The saved profile, or an empty one. A damaged record raises ProfileError and is left as is."""
+        self._import_legacy()
+        with self.db.begin() as conn:
+            data = conn.execute(text("SELECT data FROM profiles WHERE owner = :o"), {"o": self.owner}).scalar()
+        if data is None:
             return Profile()
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ProfileError(f"Your profile file {self.path} can't be read ({exc}). "
-                               "Fix it or delete it to start over.") from None
-        if not isinstance(data, dict):
-            raise ProfileError(f"Your profile file {self.path} is not a JSON object. Fix it or delete it.")
-        return make_profile(**data)
+        return _parse(data, "Your saved profile")
 
     def save(self, profile: Profile) -> Profile:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(self.path, json.dumps(profile.model_dump(mode="json"), indent=1, ensure_ascii=False))
+        """Insert or replace this user's row in one transaction: a failure keeps the previous profile."""
+        data = json.dumps(profile.model_dump(mode="json"), ensure_ascii=False)
+        with self.db.begin(immediate=True) as conn:
+            _upsert_profile(conn, self.owner, data)
         return profile
 
     def update(self, clear: Iterable[str] = (), **changes: Any) -> Profile:
         """Apply the non-None changes (and clears) to the saved profile; nothing is saved if one is invalid."""
         return self.save(self.load().merged(clear, **changes))
 
+    def delete(self) -> bool:
+        """Erase this user's profile (and an old profile file); True when there was one."""
+        with self.db.begin(immediate=True) as conn:
+            removed = conn.execute(text("DELETE FROM profiles WHERE owner = :o"), {"o": self.owner}).rowcount
+        had_file = self.legacy_path.exists()
+        self.legacy_path.unlink(missing_ok=True)
+        return bool(removed) or had_file
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    def _import_legacy(self) -> None:
+        """Move an old `profiles/<user>.json` into the database, then remove the file.
+
+        A file that can't be read or validated stays where it is and its error is raised, as the
+        file-based store did, so nothing the user saved is dropped silently.
+        """
+        path = self.legacy_path
+        if not path.exists():
+            return
+        try:
+            raw = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProfileError(f"Your profile file {path} can't be read ({exc}). "
+                               "Fix it or delete it to start over.") from None
+        profile = _parse(raw, f"Your profile file {path}")
+        with self.db.begin(immediate=True) as conn:
+            present = conn.execute(text("SELECT 1 FROM profiles WHERE owner = :o"), {"o": self.owner}).first()
+            if present is None:  # the database wins when both exist: it is newer
+                _upsert_profile(conn, self.owner, json.dumps(profile.model_dump(mode="json"), ensure_ascii=False))
+        path.unlink(missing_ok=True)
+
+
+def _parse(raw: str, what: str) -> Profile:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise ProfileError(f"{what} can't be read ({exc}). Fix it or delete it to start over.") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{what} is not a JSON object. Fix it or delete it.")
+    return make_profile(**data)
+
+
+def _upsert_profile(conn: "Connection", owner: str, data: str) -> None:
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    conn.execute(text("INSERT INTO profiles (owner, data, updated) VALUES (:o, :d, :now) ON CONFLICT (owner) "
+                      "DO UPDATE SET data = excluded.data, updated = excluded.updated"),
+                 {"o": owner, "d": data, "now": now})

@@ -61,9 +61,17 @@ class Analysis:
         return len(self.parts) > 1
 
 
+# "If it is denied, can I keep working?" / "While on H-1B, may I invest?": a yes/no question after
+# a leading condition.
+_YES_NO_AFTER_CLAUSE = re.compile(rf"^\s*(?:if|while|since|when|after|before|once|as|because|given|assuming)\b[^?]*?,\s*"
+                                  rf"(?:is it true (?:that )?)?{_AUX}\b", re.I)
+
+
 def answer_kind(ask: str) -> str:
     if _NUMBER.search(ask):
         return "number"
+    if _YES_NO_AFTER_CLAUSE.match(ask):
+        return "yesno"
     if _WHEN.search(ask):
         return "when"
     if _WHO.search(ask):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from visapath.conversations import ConversationStore
+    from visapath.database import Database
     from visapath.generate import Responder, StreamEvent
     from visapath.drafts import Draft
     from visapath.employers.data import EmployerData
@@ -71,14 +72,22 @@ class Assistant:
         return GroundedAnswerer(self.settings, self.retriever, profile=self.chat_profile, postings=lambda: self.postings)
 
     @cached_property
+    def database(self) -> "Database":
+        """The app database (profiles, postings, conversations, log): SQLite or VISAPATH_DATABASE_URL."""
+        from visapath.database import open_database
+
+        return open_database(self.settings.app_database_url)
+
+    @cached_property
     def postings(self) -> PostingWorkspace:
-        return PostingWorkspace(self.settings, self.indexer, on_delete=self.conversations.forget_source)
+        return PostingWorkspace(self.settings, self.indexer, on_delete=self.conversations.forget_source,
+                                database=self.database)
 
     @cached_property
     def profiles(self) -> "ProfileStore":
         from visapath.profile import ProfileStore
 
-        return ProfileStore(self.settings)
+        return ProfileStore(self.settings, self.database)
 
     @property
     def profile(self) -> "Profile":
@@ -151,8 +160,9 @@ class Assistant:
         from visapath.workspace import users_with_postings
 
         restored = 0
-        for user in users_with_postings(self.settings):
-            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer)
+        for user in users_with_postings(self.settings, self.database):
+            workspace = PostingWorkspace(self.settings.model_copy(update={"user": user}), self.indexer,
+                                         database=self.database)
             restored += workspace.reconcile()["restored"]
         return restored
 
@@ -205,7 +215,7 @@ class Assistant:
     def conversations(self) -> "ConversationStore":
         from visapath.conversations import ConversationStore
 
-        return ConversationStore(self.settings.sqlite_path, owner=self.settings.user,
+        return ConversationStore(self.database, owner=self.settings.user,
                                  retention_days=self.settings.retention_days)
 
     @cached_property
@@ -231,10 +241,15 @@ class Assistant:
                 title: str | None = None) -> Explanation:
         """Analyse a loaded posting, add notes for the user's status, optionally keep it (under the
         user's own `title` when they typed one, else the detected company and role)."""
+        from ingest.loaders import LoadError
         from visapath.postings import analyze_posting
+        from visapath.postings.screening import not_a_posting
 
         with self.analysis_step(f"Analyzing {doc.title or 'the posting'}"):
             analysis = analyze_posting(doc.text)
+            refusal = not_a_posting(doc.text, analysis)
+            if refusal:  # a word, a recipe: say so, keep nothing
+                raise LoadError(refusal)
             payload = analysis.to_json()
             notes = notes_for(payload, status, self.retriever, self.settings.prompts_dir / "notes" / "rules.yaml",
                               self.settings.relevance_floor)
@@ -310,9 +325,7 @@ class Assistant:
         the exchange log and the profile. Guidance and other users' data are untouched."""
         chunks = self.postings.forget_all()
         rows = self.conversations.forget_all()
-        profile = self.profiles.path
-        had_profile = profile.exists()
-        profile.unlink(missing_ok=True)
+        had_profile = self.profiles.delete()
         workspace = self.settings.workspace_dir
         if workspace.exists():
             import shutil
@@ -391,6 +404,7 @@ class Assistant:
             "llm_backend": s.llm_backend,
             "llm": self.backend_description,
             "data_dir": str(s.data_dir),
+            "database": self.database.describe(),
             "stale_documents": stale_documents(docs, s.stale_after_days),
             "answer_feedback": self.conversations.feedback_counts(),
             "documents": docs,

@@ -54,7 +54,8 @@ try {
     }
     await uploading;
     result.upload_seconds = (uploadDone - started) / 1000;
-    result.upload_message = (await uploader.page.locator('[data-testid="stAlert"]').allInnerTexts()).join(' | ');
+    result.upload_message = (await uploader.page.locator('[data-testid="stAlert"]').allInnerTexts())
+      .map((t) => t.replace(/^[a-z_]+\s+/, '').replace(/\s+/g, ' ').trim()).join(' | ');  // drop the icon's name
   } else {
     const sessions = Number(process.env.SESSIONS || 20);
     const per = Number(process.env.PER_SESSION || 3);

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from visapath.cli import ask, core, draft, employers, evaluate, explain, train, privacy, serve
+from visapath.cli import ask, core, db, draft, employers, evaluate, explain, train, privacy, serve
 
-COMMANDS = (ask, core, explain, draft, evaluate, employers, train, privacy, serve)
+COMMANDS = (ask, core, explain, draft, evaluate, employers, train, privacy, serve, db)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ingest.loaders import LoadError
     from visapath.budget import WorkStopped
+    from visapath.database import DatabaseError
     from visapath.datadir import DataDirError, unwritable
     from visapath.embeddings import EmbeddingError
     from visapath.employers.errors import EmployerDataError, WageLookupError
@@ -39,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (StoreError, LoadError, InvalidIdentifier, EmployerDataError, WageLookupError,
-            DataDirError, EmbeddingError, WorkStopped) as exc:
+            DataDirError, DatabaseError, EmbeddingError, WorkStopped) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except PermissionError as exc:  # a file inside the data folder that this user may not touch

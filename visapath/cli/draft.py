@@ -128,7 +128,7 @@ def run_profile(args: argparse.Namespace) -> int:
         if any(v is not None for v in changes.values()) or clear:
             profile = store.update(clear, **changes)
             if not args.json:
-                print(f"Saved to {store.path}.", file=sys.stderr)
+                print(f"Saved to {store.db.describe()}.", file=sys.stderr)
         else:
             profile = store.load()
     except ProfileError as exc:

@@ -30,9 +30,7 @@ def _status(args: argparse.Namespace) -> str | None:
     if args.status:
         return args.status
     try:
-        from visapath.profile import ProfileStore
-
-        return ProfileStore(assistant().settings).load().status
+        return assistant().profiles.load().status
     except Exception:  # no profile saved yet, or profile support unavailable: no personal notes
         return None
 
@@ -87,7 +85,9 @@ def print_explanation(e: Explanation) -> None:
         "Minimum experience": f"{a.min_years_experience:g} years" if a.min_years_experience is not None else None,
         "Salary": (f"${a.salary.annual_min:,.0f} - ${a.salary.annual_max:,.0f} a year ({a.salary.period} rate)"
                    if a.salary else None),
-        "Remote": a.remote, "Clearance required": "yes" if a.clearance_required else "no",
+        "Remote": f"{a.remote} ({a.remote_scope})" if a.remote and a.remote_scope else a.remote,
+        "Roles": "; ".join(a.roles) or None,
+        "Clearance required": "yes" if a.clearance_required else "no",
     }
     for key, value in fields.items():
         print(f"{key:>20}: {value if value is not None else '-'}")

@@ -7,7 +7,7 @@ import re
 from bisect import bisect_right
 
 from visapath.text import STOPWORDS, Span
-from visapath.injection import find_instructions
+from visapath.injection import continues_instruction, find_instructions
 from visapath.postings.lexicon import Lexicon
 from visapath.postings.records import Flag
 from visapath.postings.scope import _mask, _negated, _segment
@@ -34,7 +34,7 @@ def _injection(text: str, spans: list[Span], lex: Lexicon) -> tuple[set[int], li
         flags.append(Flag("prompt_injection", sp.text, sp.start, sp.end, cue_text))
         stop = _paragraph_end(text, sp.start, ends)
         j = i + 1
-        while j < len(spans) and spans[j].start < stop and (j in inert or lex.injection_followup.search(spans[j].text)):
+        while j < len(spans) and spans[j].start < stop and (j in inert or continues_instruction(spans[j].text)):
             inert.add(j)
             j += 1
     return inert, flags
@@ -115,4 +115,33 @@ def _non_english(text: str, spans: list[Span], lex: Lexicon) -> list[Flag]:
             first = first or sp
     if total and first and foreign / total >= 0.2:
         return [Flag("non_english", first.text, first.start, first.end, f"{foreign / total:.0%} of the text")]
+    return []
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦‣●]|\d+[.)])\s*")
+MAX_ROLE_LINES = 400  # lines looked at for a list of roles
+
+
+def _roles(text: str, lex: Lexicon) -> list[str]:
+    """The role titles of a posting that lists several ("We're hiring: - Backend Engineer -
+    Product Designer"): short title-case lines naming a role, when the posting speaks of roles
+    or lists three or more of them. One role (the usual case) gives []."""
+    from visapath.postings.identity import _is_name
+
+    F = lex.fields
+    seen: dict[str, str] = {}
+    bulleted = 0
+    for i, line in enumerate(text.splitlines()):
+        if i >= MAX_ROLE_LINES:
+            break
+        body = _BULLET.sub("", line).strip(" *#\t")
+        if not body or ":" in body or len(body.split()) > 7 or not F["title_words"].search(body):
+            continue
+        if not _is_name(body, F["name_connectors"]) or not F["role_noun"].search(body):
+            continue
+        seen.setdefault(body.casefold(), body)
+        bulleted += body != line.strip()
+    roles = list(seen.values())
+    if len(roles) >= 2 and (F["several_roles"].search(text[:20_000]) or (len(roles) >= 3 and bulleted >= 3)):
+        return roles
     return []

@@ -99,9 +99,26 @@ def _title_company_location(text: str, spans: list[Span], lex: Lexicon) -> tuple
         location = m.group(1) if m else mode_location
     elif len(location) > 40 and (m := F["location_city_state"].search(location)):
         location = m.group(1)  # "Where: Sacramento, CA -- a long description" -> "Sacramento, CA"
+    company, location = _split_company(company, location, lex)
+    if location and _STATE_CODES_ONLY.fullmatch(location.strip()):
+        location = None  # "CA, NY" is a list of states (see remote scope), not a city
     return _clean(title), _clean(_until_sentence_end(company)), _clean(location)
 
 
+def _split_company(company: str | None, location: str | None, lex: Lexicon) -> tuple[str | None, str | None]:
+    """"Globex Corporation, San Francisco, CA" is a company then a place: the name before the
+    city is the company (when none was found), never part of the location."""
+    F = lex.fields
+    m = F["location_city_state"].search(location or "")
+    if not location or not m or m.start() == 0 or "," not in m.group(0):  # "Baltimore, Maryland" is one place
+        return company, location
+    prefix = location[: m.start()].strip(" ,-–—|(")
+    if not prefix or F["location_words"].search(prefix) or _jurisdiction(prefix, lex) or not _is_name(prefix, F["name_connectors"]):
+        return company, location
+    return company or prefix, location[m.start():]
+
+
+_STATE_CODES_ONLY = re.compile(r"(?:[A-Z]{2}\s*(?:,|/|or|and)?\s*)+")
 _ABBREVIATIONS = {"inc", "corp", "co", "ltd", "llc", "bros", "st", "jr", "intl"}
 _SENTENCE_STARTS = {"we", "our", "you", "your", "the", "this", "it", "they", "a", "an", "in", "as", "join", "and"}
 

@@ -71,7 +71,6 @@ class Lexicon:
     heading: re.Pattern[str]  # a whole line made of label words only ("Work authorization:")
     heading_value: re.Pattern[str]  # a short answer on the line under a label ("Not available")
     heading_perk: re.Pattern[str]  # a label naming an offer ("Visa sponsorship") is a perk when nothing says heading
-    injection_followup: re.Pattern[str]  # an imperative sentence continuing a planted instruction
 
 
 _TERM = re.compile(r"\{([a-z_]+)\}")
@@ -170,7 +169,6 @@ def _load_lexicon_cached(path: Path, _mtime: int) -> Lexicon:
         heading=_heading_regex(data["heading"], terms),
         heading_value=_compile(data["heading"]["value"], terms),
         heading_perk=_compile(data["heading"]["perk"], terms),
-        injection_followup=_compile(data["injection_followup"], terms),
     )
 
 

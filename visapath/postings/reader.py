@@ -11,11 +11,11 @@ import time
 
 from visapath.budget import checkpoint
 from visapath.text import Span
-from visapath.postings.flags import _clearance_required, _dedupe, _injection, _non_english, _pattern_flags
+from visapath.postings.flags import _clearance_required, _dedupe, _injection, _non_english, _pattern_flags, _roles
 from visapath.postings.identity import _location_jurisdiction, _title_company_location
 from visapath.postings.lexicon import Lexicon, load_lexicon
 from visapath.postings.records import Finding, Flag, PostingAnalysis, Sponsorship
-from visapath.postings.remote import _remote
+from visapath.postings.remote import _remote, _remote_scope
 from visapath.postings.requirements import _min_degree, _min_years
 from visapath.postings.salary import _salary
 from visapath.postings.segmentation import _blank, _line_role, normalize_for_analysis, posting_sentences
@@ -83,13 +83,21 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None,
     clearance = clearance or _clearance_required(live, lex)
     sponsorship, cflags = _sponsorship(evidence, specifics)
     flags += cflags + _pattern_flags(spans, lex, text) + _non_english(text, spans, lex)
+    roles = _roles(_blank(text, (spans[i] for i in inert)), lex)
+    if roles:
+        note = f"this posting lists {len(roles)} roles: " + "; ".join(roles)
+        flags.append(Flag("multiple_roles", note, None, None, note))
     if original is not text:
         _restore_original(original, sponsorship, flags)
+    remote = _remote(live, lex)
+    scope = _remote_scope(live, lex, remote, location)
+    if remote == "remote" and scope and scope.startswith("US states"):
+        remote = "remote_us_only"  # remote within a list of US states
     return PostingAnalysis(
         text=full, sponsorship=sponsorship, title=title, company=company, location=location,
         min_degree=_min_degree(live, lex), min_years_experience=_min_years(live, lex), salary=_salary(live, lex),
-        remote=_remote(live, lex), clearance_required=clearance, flags=_dedupe(flags),
-        elapsed_ms=round((time.perf_counter() - t0) * 1000, 2),
+        remote=remote, clearance_required=clearance, flags=_dedupe(flags),
+        elapsed_ms=round((time.perf_counter() - t0) * 1000, 2), remote_scope=scope, roles=roles,
     )
 
 

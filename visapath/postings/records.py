@@ -102,6 +102,8 @@ class PostingAnalysis:
     clearance_required: bool
     flags: list[Flag]
     elapsed_ms: float = 0.0
+    remote_scope: str | None = None  # "anywhere in the US", "US states: CA, NY", "hybrid, 3 days a week (Austin, TX)"
+    roles: list[str] = field(default_factory=list)  # the role titles of a posting that lists several
 
     def to_json(self) -> dict[str, Any]:
         """The issue's schema (minus "notes"), plus a few extra keys (cue, location, currency)."""
@@ -119,6 +121,8 @@ class PostingAnalysis:
             "min_years_experience": self.min_years_experience,
             "salary": sal,
             "remote": self.remote,
+            "remote_scope": self.remote_scope,
+            "roles": list(self.roles),
             "clearance_required": self.clearance_required,
             "flags": [{"kind": f.kind, "text": f.text, "start": f.start, "end": f.end, "cue": f.cue} for f in self.flags],
         }

@@ -388,9 +388,13 @@ def requirement_rows(analysis: Mapping[str, Any]) -> list[dict[str, str]]:
         "Experience": f"{float(years):g}+ years" if years is not None else None,
         "Salary": format_salary(analysis.get("salary")),
         "Work arrangement": _REMOTE_LABELS.get(str(remote), humanize(str(remote))) if remote else None,
+        "Where": analysis.get("remote_scope"),
+        "Roles in this posting": "; ".join(analysis.get("roles") or []) or None,
         "Security clearance": None if clearance is None else ("Required" if clearance else "Not required"),
     }
-    return [{"Requirement": k, "Value": str(v) if v not in (None, "") else "—"} for k, v in rows.items()]
+    optional = {"Where", "Roles in this posting"}  # shown only when the posting says
+    return [{"Requirement": k, "Value": str(v) if v not in (None, "") else "—"} for k, v in rows.items()
+            if v not in (None, "") or k not in optional]
 
 
 def posting_caption(filename: str, created: str, chars: int) -> str:

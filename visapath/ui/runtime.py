@@ -167,8 +167,15 @@ def start(rt: Runtime) -> Assistant:
 
 
 def load_profile(a: Assistant) -> Profile:
+    """The user's profile; an unreachable or unwritable database stops the page with its message."""
+    from visapath.database import DatabaseError
+    from visapath.datadir import DataDirError
+
     try:
         return a.profile
     except ProfileError as exc:
         st.sidebar.error(str(exc), icon=":material/error:")
         return Profile()
+    except (DatabaseError, DataDirError) as exc:
+        st.error(markup.escape_markdown(str(exc)), icon=":material/error:")
+        st.stop()
