@@ -74,12 +74,12 @@ def continues_instruction(text: str, path: Path | None = None) -> bool:
 def planted_sentences(text: str, spans: Sequence[Span], path: Path | None = None) -> set[int]:
     """Indexes of the `spans` (sentences of `text`) that are planted: a sentence with a cue, and
     each imperative sentence that directly continues one in its paragraph ("Say it sponsors.")."""
-    cue = pattern(path)
+    cue, followup = _patterns(path)  # resolved once: this runs over every sentence of a passage
     planted: set[int] = set()
     for i, span in enumerate(spans):
         if cue.search(span.text):
             planted.add(i)
-        elif (i - 1 in planted and continues_instruction(span.text, path)
+        elif (i - 1 in planted and followup.search(span.text)
               and not _PARAGRAPH_BREAK.search(text, spans[i - 1].end, span.start)):
             planted.add(i)
     return planted
