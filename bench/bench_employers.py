@@ -235,7 +235,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--xlsx-rows", type=int, default=1_000_000)
-    ap.add_argument("--openpyxl-rows", type=int, default=20_000)
+    ap.add_argument("--openpyxl-rows", type=int, default=5_000)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/visapath-bench-employers"))
     ap.add_argument("--reuse", action="store_true", help="keep generated files from an earlier run")
     args = ap.parse_args()

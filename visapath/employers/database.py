@@ -240,11 +240,15 @@ class Importer:
                 summary.status = "unchanged"
                 self._fill_from_previous(summary, digest)
                 return summary
+            # Read (stage) before the transaction: rows a transaction appends to a temporary table are
+            # held in memory until it commits, while outside one DuckDB can spill them to disk; a
+            # million-row workbook staged inside the transaction took over 3 GB.
+            staged = self._stage(det, source)
             self.con.execute("BEGIN TRANSACTION")
             try:
                 file_id = int(self.con.execute("SELECT nextval('file_ids')").fetchone()[0])
                 {LCA: self._import_lca, USCIS_HUB: self._import_hub, OFLC_WAGES: self._import_wages,
-                 OFLC_GEOGRAPHY: self._import_geography}[det.format](det, file_id, summary)
+                 OFLC_GEOGRAPHY: self._import_geography}[det.format](det, file_id, summary, staged)
                 self._record(file_id, digest, path, source, summary)
                 self._rebuild_employers()
                 self.con.execute("COMMIT")
@@ -333,15 +337,17 @@ class Importer:
         self._add_parse_rejects(summary, parse_rejects)
 
     # -- LCA ---------------------------------------------------------------------------------------
-    def _import_lca(self, det: Detected, file_id: int, summary: FileSummary) -> None:
+    def _import_lca(self, det: Detected, file_id: int, summary: FileSummary, staged: tuple) -> None:
         """Set-based from end to end: one parallel pass types every row (unwrapping, dates, statuses,
         units, annual wages, FEINs, flags and the reject reason are all SQL), a narrow aggregate picks
         each case's latest decision, and the kept rows are written once, sorted by employer. Python
         only normalises the distinct employer names (tens of thousands, not a million rows)."""
         con = self.con
-        summary.rows_read, parse_rejects = self._stage(det, summary.source)
+        summary.rows_read, parse_rejects = staged
         self.progress(summary.source, None, "reading and checking rows")
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {lca_typed_sql('_stage')}")
+        if det.container == "xlsx":  # the raw cells are no longer needed: free them before the sorted write
+            con.execute("DROP TABLE _stage")
         self._count_rows(summary)
         parse_rejects = formats.csv_rejects(self.con) if parse_rejects is None else parse_rejects
         counts = con.execute("SELECT reason, count(*) FROM _typed WHERE reason IS NOT NULL GROUP BY 1 "
@@ -420,9 +426,9 @@ class Importer:
         summary.cumulative = any(q == 1 for _, q in present) and len(present) > 1
 
     # -- USCIS Employer Data Hub -------------------------------------------------------------------
-    def _import_hub(self, det: Detected, file_id: int, summary: FileSummary) -> None:
+    def _import_hub(self, det: Detected, file_id: int, summary: FileSummary, staged: tuple) -> None:
         con = self.con
-        summary.rows_read, parse_rejects = self._stage(det, summary.source)
+        summary.rows_read, parse_rejects = staged
         cols = formats.COLUMNS[USCIS_HUB]
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
         reasons = """CASE WHEN employer_name IS NULL THEN 'no employer name'
@@ -450,24 +456,24 @@ class Importer:
         con.execute("DROP TABLE _new")
 
     # -- OFLC wage files ---------------------------------------------------------------------------
-    def _import_wages(self, det: Detected, file_id: int, summary: FileSummary) -> None:
-        self._import_table(det, file_id, summary, "wages", key=("area", "soc_code"), select=f"""
+    def _import_wages(self, det: Detected, file_id: int, summary: FileSummary, staged: tuple) -> None:
+        self._import_table(det, file_id, summary, staged, "wages", key=("area", "soc_code"), select=f"""
             area, {sql_soc('soc_code')} AS soc_code, TRY_CAST(geo_level AS INTEGER) AS geo_level,
             {sql_money('level1')} AS level1, {sql_money('level2')} AS level2, {sql_money('level3')} AS level3,
             {sql_money('level4')} AS level4, {sql_money('average')} AS average, label""",
             reasons="CASE WHEN area IS NULL THEN 'no Area' WHEN soc_code IS NULL THEN 'no SocCode' "
                     "WHEN TRY_CAST(level1 AS DOUBLE) IS NULL AND level1 IS NOT NULL THEN 'Level1 is not a number' END")
 
-    def _import_geography(self, det: Detected, file_id: int, summary: FileSummary) -> None:
-        self._import_table(det, file_id, summary, "geography", key=("area", "county_town_name", "state_ab"),
+    def _import_geography(self, det: Detected, file_id: int, summary: FileSummary, staged: tuple) -> None:
+        self._import_table(det, file_id, summary, staged, "geography", key=("area", "county_town_name", "state_ab"),
                            select="area, area_name, upper(state_ab) AS state_ab, state, county_town_name",
                            reasons="CASE WHEN area IS NULL THEN 'no Area' END")
 
-    def _import_table(self, det: Detected, file_id: int, summary: FileSummary, table: str, key: tuple[str, ...],
-                      select: str, reasons: str) -> None:
+    def _import_table(self, det: Detected, file_id: int, summary: FileSummary, staged: tuple, table: str,
+                      key: tuple[str, ...], select: str, reasons: str) -> None:
         """A reference table that a newer file replaces as a whole."""
         con = self.con
-        summary.rows_read, parse_rejects = self._stage(det, summary.source)
+        summary.rows_read, parse_rejects = staged
         cols = formats.COLUMNS[det.format]
         con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS SELECT {', '.join(f'{sql_unwrap(c)} AS {c}' for c in cols)} FROM _stage")
         parse_rejects = self._check(det.format, summary, reasons, parse_rejects)

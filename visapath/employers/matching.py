@@ -123,13 +123,11 @@ class Matcher:
         # names, then WRatio (word order, partial names) ranks those.
         pool = [c for c, _, _ in process.extract(q, self._choices, scorer=fuzz.QRatio, limit=50, score_cutoff=30)]
         hits = process.extract(q, pool, scorer=fuzz.WRatio, limit=limit + len(exclude or ()), score_cutoff=cutoff)
-        out: list[Candidate] = []
-        for norm, score, _ in hits:
-            if exclude and norm in exclude:
-                continue
-            out.extend(self._entities([norm], "fuzzy", float(score)))
-            if len(out) >= limit:
-                break
+        scores = {norm: float(score) for norm, score, _ in hits if not (exclude and norm in exclude)}
+        found = {c.employer_norm: c for c in self._entities(list(scores), "fuzzy")}  # one query for all hits
+        out = [found[n] for n in scores if n in found][:limit]
+        for c in out:
+            c.score = scores[c.employer_norm]
         return out
 
     def search(self, query: str, limit: int = 10) -> list[Candidate]:

@@ -5,7 +5,7 @@ column LCA disclosure workbooks that is well under 20,000 rows a second, so a 25
 many minutes (see `bench/bench_employers.py`, which runs both). python-calamine is fast but loads
 the whole sheet into memory before the first row. This reader decompresses the sheet XML in 1 MB
 blocks cut at row boundaries, so memory stays at one batch of blocks plus the shared-string table,
-whatever the file size. `stage` (the import) hands 32 MB of row XML at a time to DuckDB, which
+whatever the file size. `stage` (the import) hands 64 MB of row XML at a time to DuckDB, which
 finds and decodes the wanted cells in parallel with string functions and RE2 (no Python per cell);
 `iter_rows` (headers, small files, tests) pulls cells out in Python. It understands what spreadsheet
 writers emit for data sheets: shared, inline and formula strings, numbers, booleans, error values,
@@ -346,11 +346,11 @@ def _unescaped(values: "pa.ChunkedArray") -> "pa.Array":
 
 
 def stage(con, path: Path, positions: dict[str, int | None], table: str, header_row: int,
-          on_rows=None, batch_chars: int = 32 << 20) -> int:
+          on_rows=None, batch_chars: int = 64 << 20) -> int:
     """Load the first sheet's rows below `header_row` into DuckDB `table` (`_row` + one text column
     per entry of `positions`). Python only inflates the sheet and cuts it at row boundaries; DuckDB
     splits the rows, finds the wanted cells with two RE2 scans per row and decodes them, in parallel,
-    32 MB of XML at a time; shared strings are then filled in with one Arrow `take` per column.
+    64 MB of XML at a time; shared strings are then filled in with one Arrow `take` per column.
     No Python code runs per cell, and memory is one batch plus the shared-string table. Returns rows read."""
     import pyarrow as pa
     import pyarrow.compute as pc
