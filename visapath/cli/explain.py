@@ -76,6 +76,8 @@ def print_explanation(e: Explanation) -> None:
         print(f"   note: {warning}")
     print(f"Sponsorship: {s.verdict} (confidence {s.confidence:.2f})"
           + ("  ** contradictory statements **" if s.contradiction else ""))
+    if s.reason:
+        print(f"  Why: {s.reason}")
     for ev in s.evidence:
         print(f"  - [{ev.label}] \"{ev.sentence}\"")
     if s.jurisdictions:

@@ -160,8 +160,10 @@ def combine(sentence: str, reading: Reading, probs: np.ndarray, classes: tuple[s
     * a statement the rules read as transfer-only stays transfer-only (a narrower offer), even
       when it also refuses new petitions;
     * the evidence span is the rules' cue for that label when they have one, else the sentence;
-    * where the rules gave a work-authorization label and the model disagrees with less than
-      `override` probability, the rules' label stands (chosen by grouped CV, kept in the model file).
+    * where the rules gave a work-authorization label, or ruled a cue out (an unrelated sense, a
+      negated requirement: "does not require a security clearance"), and the model disagrees with
+      less than `override` probability, the rules' label stands (chosen by grouped CV, kept in the
+      model file).
     """
     if not reading.gated or reading.heading:
         return None
@@ -169,7 +171,8 @@ def combine(sentence: str, reading: Reading, probs: np.ndarray, classes: tuple[s
     label, p = classes[k], float(probs[k])
     ruled = reading.best.label if reading.best is not None else None
     ruled = "sponsors" if ruled == "transfer_only" else ruled
-    if ruled not in (None, "unrelated") and ruled != label and p < override:
+    vetoed = ruled == "unrelated" and (bool(reading.dropped) or any(reading.negated))
+    if (ruled not in (None, "unrelated") or vetoed) and ruled != label and p < override:
         label, p = ruled, float(probs[classes.index(ruled)])
     gates = [f for f in reading.findings if f.label == "citizenship_or_clearance" and f.family in HARD_GATE_FAMILIES]
     transfers = [f for f in reading.findings if f.label == "transfer_only"]
@@ -219,7 +222,12 @@ class SentenceClassifier:
         return out
 
     def probabilities(self, sentences: Sequence[str], readings: Sequence[Reading], lex: Lexicon) -> np.ndarray:
-        emb = self.embed([embed_text(s) for s in sentences])
+        """Each distinct sentence is embedded once (boilerplate repeats; a hostile upload repeats one line)."""
+        texts = [embed_text(s) for s in sentences]
+        distinct = list(dict.fromkeys(texts))
+        vectors = self.embed(distinct)
+        row = {t: i for i, t in enumerate(distinct)}
+        emb = vectors[[row[t] for t in texts]] if texts else vectors
         rules = np.vstack([rule_features(s, r, lex) for s, r in zip(sentences, readings)])
         return self.model.predict_proba(emb, rules)
 

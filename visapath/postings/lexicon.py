@@ -7,7 +7,7 @@ The YAML holds the phrases; this module only expands `{term}` fragments and comp
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -71,6 +71,7 @@ class Lexicon:
     heading: re.Pattern[str]  # a whole line made of label words only ("Work authorization:")
     heading_value: re.Pattern[str]  # a short answer on the line under a label ("Not available")
     heading_perk: re.Pattern[str]  # a label naming an offer ("Visa sponsorship") is a perk when nothing says heading
+    verdict_reasons: dict[str, str] = field(default_factory=dict)  # why a verdict, as templates
 
 
 _TERM = re.compile(r"\{([a-z_]+)\}")
@@ -169,6 +170,7 @@ def _load_lexicon_cached(path: Path, _mtime: int) -> Lexicon:
         heading=_heading_regex(data["heading"], terms),
         heading_value=_compile(data["heading"]["value"], terms),
         heading_perk=_compile(data["heading"]["perk"], terms),
+        verdict_reasons=dict(data.get("verdict_reasons") or {}),
     )
 
 

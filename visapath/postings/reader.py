@@ -81,7 +81,7 @@ def analyze_posting(text: str, lexicon: Lexicon | None = None,
             flags.append(Flag("clearance", sp.text, sp.start, sp.end, sp.text[f.cue_start : f.cue_end]))
     checkpoint()
     clearance = clearance or _clearance_required(live, lex)
-    sponsorship, cflags = _sponsorship(evidence, specifics)
+    sponsorship, cflags = _sponsorship(evidence, specifics, lex.verdict_reasons)
     flags += cflags + _pattern_flags(spans, lex, text) + _non_english(text, spans, lex)
     roles = _roles(_blank(text, (spans[i] for i in inert)), lex)
     if roles:

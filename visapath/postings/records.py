@@ -57,10 +57,11 @@ class Sponsorship:
     contradiction: bool
     jurisdictions: list[str]
     ignored: list[Evidence] = field(default_factory=list)  # visa words that are not a hiring condition
+    reason: str = ""  # why this verdict, quoting the sentence(s) it rests on
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict, "confidence": round(self.confidence, 3),
+            "verdict": self.verdict, "confidence": round(self.confidence, 3), "reason": self.reason,
             "evidence": [e.to_json() for e in self.evidence], "contradiction": self.contradiction,
             "jurisdictions": list(self.jurisdictions), "ignored": [e.to_json() for e in self.ignored],
         }

@@ -71,7 +71,37 @@ def _make_evidence(text: str, sp: Span, f: Finding, lex: Lexicon, default_juris:
                     sp.start + f.cue_end, f.confidence, juris, explicit)
 
 
-def _sponsorship(evidence: list[Evidence], specifics: dict[int, tuple[bool, bool]]) -> tuple[Sponsorship, list[Flag]]:
+def _reason(verdict: str, driving: list[Evidence], templates: dict[str, str]) -> str:
+    """One sentence saying why: the strongest deciding quote, and the statement it outranks or
+    contradicts (a refusal beside an offer, an offer beside a legal gate)."""
+    if not templates:
+        return ""
+    deciding = [e for e in driving if e.label == verdict]
+    if verdict == "not_mentioned" or not deciding:
+        return templates.get("not_mentioned", "")
+    top = max(deciding, key=lambda e: e.confidence)
+    others = [e for e in driving if e.label != verdict and e.label != "unrelated"]
+    if verdict == "sponsors":
+        others = [e for e in others if e.label in NEGATIVE]
+    elif verdict == "citizenship_or_clearance":
+        others = [e for e in others if e.label in POSITIVE]
+    else:
+        others = []
+    key = f"{verdict}+other" if others and f"{verdict}+other" in templates else verdict
+    text = templates.get(key, "").format(quote=_quote(top.sentence), other=_quote(others[0].sentence) if others else "")
+    abroad = sorted({e.jurisdiction for e in driving if not _drives_us(e)})
+    if abroad and all(not _drives_us(e) for e in deciding):
+        text += templates.get("abroad", "").format(where=", ".join(abroad))
+    return text
+
+
+def _quote(sentence: str, limit: int = 220) -> str:
+    one = " ".join(sentence.split()).rstrip(" .;:")
+    return one if len(one) <= limit else one[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _sponsorship(evidence: list[Evidence], specifics: dict[int, tuple[bool, bool]],
+                 reasons: dict[str, str] | None = None) -> tuple[Sponsorship, list[Flag]]:
     relevant = [e for e in evidence if e.label != "unrelated"]
     ignored = [e for e in evidence if e.label == "unrelated"]
     driving = [e for e in relevant if _drives_us(e)] or relevant
@@ -90,4 +120,5 @@ def _sponsorship(evidence: list[Evidence], specifics: dict[int, tuple[bool, bool
         neg = next((e for e in driving if e.label in NEGATIVE and e.label != verdict), None) \
             or next(e for e in driving if e.label in NEGATIVE)
         flags.append(Flag("contradiction", f'"{pos.sentence}" ({pos.label}) vs "{neg.sentence}" ({neg.label})', None, None, neg.cue))
-    return Sponsorship(verdict, round(conf, 3), relevant, contradiction, juris, ignored), flags
+    reason = _reason(verdict, driving, reasons or {})
+    return Sponsorship(verdict, round(conf, 3), relevant, contradiction, juris, ignored, reason), flags

@@ -580,6 +580,8 @@ def verdict_html(sponsorship: Mapping[str, Any]) -> str:
     confidence = sponsorship.get("confidence")
     conf = f'<span class="vp-conf">confidence {float(confidence):.0%}</span>' if confidence is not None else ""
     extra = ""
+    if sponsorship.get("reason"):
+        extra += f'<div class="vp-verdict-gloss vp-verdict-reason">{escape(str(sponsorship["reason"]))}</div>'
     if sponsorship.get("contradiction"):
         extra += ('<div class="vp-contradiction">The posting contradicts itself about sponsorship; '
                   "ask the recruiter which statement holds.</div>")
