@@ -26,7 +26,7 @@ import yaml
 from visapath.advice import supported_notes
 from visapath.compose import PartAnswer, Piece
 from visapath.config import Settings
-from visapath.injection import is_instruction
+from visapath.injection import is_instruction, quotes_planted
 from visapath.models import Hit
 from visapath.profile import status_label
 from visapath.question import Part
@@ -284,7 +284,7 @@ class PostingAnswerer:
         candidates: dict[str, Piece] = {}
         for hit in hits:
             for unit in units(hit.chunk.text):
-                if unit.text not in candidates and not any(is_instruction(s) for s in unit.sentences):
+                if unit.text not in candidates and not quotes_planted(unit.sentences, hit.chunk.text):
                     candidates[unit.text] = Piece(hit, unit)
         if not candidates:
             return []
