@@ -94,6 +94,14 @@ def test_a_compound_ask_combines_the_posting_with_guidance(saved_postings):
     assert [c.kind for c in answer.citations] == ["posting", "guidance"]
 
 
+def test_words_quoted_from_some_other_posting_are_not_taken_for_the_saved_one(saved_postings):
+    asked = 'The posting says "must be a US person under export rules". Does that rule out H-1B holders?'
+    answer = saved_postings.ask(asked)
+    assert all(c.kind == "guidance" for c in answer.citations)
+    own = saved_postings.ask('This posting says "will accept H-1B transfers". Do they sponsor new visas?')
+    assert own.answer.startswith("Only for transfers: the Quartzline posting")  # the newest saved posting
+
+
 def test_other_asks_quote_the_closest_posting_lines(saved_postings):
     answer = saved_postings.ask("What salary does the Brightloop posting offer?")
     assert answer.answer.startswith("The Brightloop posting says: \u201cCompensation: $150,000 - $180,000 per year.\u201d [1]")

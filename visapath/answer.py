@@ -143,7 +143,8 @@ class GroundedAnswerer:
         if not off_topic and not any(per_part):
             # Nothing clears the floor, but the request is in scope and a passage comes close:
             # say so, and give the nearest covered guidance labelled as such.
-            near = sorted((h for h in retrieved if h.score >= self.settings.answer_nearest_floor), key=lambda h: -h.score)
+            near = sorted((h for h in retrieved if h.score >= self.settings.answer_nearest_floor
+                           and h.chunk.kind != "posting"), key=lambda h: -h.score)  # nearest *guidance*
             if near:
                 analysis = Analysis(analysis.text, analysis.parts[:1], analysis.background, analysis.codes,
                                     analysis.about_postings)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from visapath.injection import is_instruction
+from visapath.injection import quotes_planted
 from visapath.models import Citation, Hit
 from visapath.personal import Personal, about_getting_held_status
 from visapath.question import Part
@@ -114,7 +114,7 @@ def demoted(asked: set[str], hit: Hit, heading: float) -> bool:
 def lead_units(hit: Hit, limit: int) -> list[Unit]:
     """The first `limit` units of a passage (the answer, then its conditions). A unit with text
     addressed to an AI model (a planted instruction in a posting) is never quoted."""
-    return [u for u in units(hit.chunk.text) if not any(is_instruction(s) for s in u.sentences)][:limit]
+    return [u for u in units(hit.chunk.text) if not quotes_planted(u.sentences, hit.chunk.text)][:limit]
 
 
 def section_opening(hit: Hit, kind: str) -> list[Unit]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from visapath.text import Span
+from visapath.text import Span, split_sentences
 
 
 @dataclass(frozen=True)
@@ -83,3 +83,17 @@ def planted_sentences(text: str, spans: Sequence[Span], path: Path | None = None
               and not _PARAGRAPH_BREAK.search(text, spans[i - 1].end, span.start)):
             planted.add(i)
     return planted
+
+
+@lru_cache(maxsize=256)
+def planted_in(passage: str) -> frozenset[str]:
+    """The planted sentences of a passage, as text (cached: answerers ask once per quotable unit)."""
+    spans = split_sentences(passage)
+    return frozenset(spans[i].text.strip() for i in planted_sentences(passage, spans))
+
+
+def quotes_planted(sentences: Sequence[str], passage: str) -> bool:
+    """Would quoting these sentences of `passage` quote a planted instruction (or an order that
+    continues one)? Answerers never quote such a unit."""
+    planted = planted_in(passage)
+    return any(is_instruction(s) or s.strip() in planted for s in sentences)

@@ -26,7 +26,7 @@ import yaml
 from visapath.advice import supported_notes
 from visapath.compose import PartAnswer, Piece
 from visapath.config import Settings
-from visapath.injection import is_instruction
+from visapath.injection import is_instruction, quotes_planted
 from visapath.models import Hit
 from visapath.profile import status_label
 from visapath.question import Part
@@ -45,6 +45,7 @@ LISTING = re.compile(
 # One posting without its name: "this posting", "the job ad", "that role".
 SINGLE = re.compile(rf"\b(?:this|that|the|my)\s+(?:saved\s+|uploaded\s+)?{_SINGULAR}\b|\b(?:this|that)\s+(?:job|role|position)\b",
                     re.I)
+_QUOTE = re.compile(r"[\"“]([^\"”]{6,})[\"”]")  # double quotes only: apostrophes are not quotes
 POSTING_NOUN = re.compile(rf"\b(?:{_SINGULAR}|{_PLURAL}|job|role|position)\b", re.I)
 # What a sponsorship ask is about, checked in this order; anything else is an "other" ask.
 ASPECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -67,6 +68,7 @@ class PostingAsk:
     targets: tuple[SavedPosting, ...]
     listing: bool  # "which of my saved postings ...": every posting, the matching ones named first
     aspect: str  # sponsor | transfer | citizenship | other
+    named: bool = True  # False: "this posting", taken to be the newest saved one
 
 
 @lru_cache(maxsize=4)
@@ -114,14 +116,14 @@ def resolve(ask: str, postings: list[SavedPosting], generic: frozenset[str] = fr
         strong, weak = names_of(saved, generic)
         if any(mentions(ask, n) for n in strong) or (has_noun and any(mentions(ask, n) for n in weak)):
             named.append(saved)
-    aspect = aspect_of(ask)
+    aspect = aspect_of(_QUOTE.sub(" ", ask))  # what is asked, not what a quoted phrase says
     if named:
         return PostingAsk(tuple(named), len(named) > 1, aspect)
     if LISTING.search(ask):
         return PostingAsk(tuple(postings), True, aspect)
     if SINGLE.search(ask):
         newest = max(postings, key=lambda p: p.created)
-        return PostingAsk((newest,), False, aspect)
+        return PostingAsk((newest,), False, aspect, named=False)
     return None
 
 
@@ -158,7 +160,18 @@ class PostingAnswerer:
         if workspace is None:
             return None
         postings = [p for p in workspace.list() if self.retriever.source_hits(p.source, scope)]
-        return resolve(ask, postings, frozenset(self.words.get("generic_names", ())))
+        found = resolve(ask, postings, frozenset(self.words.get("generic_names", ())))
+        if found is not None and not found.named and not self._quotes_match(ask, found.targets[0], scope):
+            return None  # "the posting says 'X'": words from some other posting, not the saved one
+        return found
+
+    def _quotes_match(self, ask: str, saved: SavedPosting, scope: Scope) -> bool:
+        """Every phrase the ask quotes (three words or more) is in the posting's text."""
+        quoted = [q for q in _QUOTE.findall(ask) if len(q.split()) >= 3]
+        if not quoted:
+            return True
+        text = " ".join(" ".join(h.chunk.text.split()) for h in self.retriever.source_hits(saved.source, scope)).lower()
+        return all(" ".join(q.split()).lower() in text for q in quoted)
 
     def answer(self, ask: PostingAsk, part: Part, scope: Scope, status: str | None) -> list[PartAnswer]:
         """The answer's paragraphs: the short answer first, then what each posting says."""
@@ -271,7 +284,7 @@ class PostingAnswerer:
         candidates: dict[str, Piece] = {}
         for hit in hits:
             for unit in units(hit.chunk.text):
-                if unit.text not in candidates and not any(is_instruction(s) for s in unit.sentences):
+                if unit.text not in candidates and not quotes_planted(unit.sentences, hit.chunk.text):
                     candidates[unit.text] = Piece(hit, unit)
         if not candidates:
             return []
