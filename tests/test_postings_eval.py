@@ -64,7 +64,7 @@ def test_fourth_blind_set_is_varied_and_large_enough() -> None:
 @pytest.mark.parametrize("name", ["sentences.jsonl", "sentences_blind.jsonl", "sentences_blind2.jsonl", "sentences_blind3.jsonl",
                                   "sentences_blind4.jsonl"])
 def test_eval_on_own_data_is_consistent(name: str) -> None:
-    report = evaluate_postings(DATA / name, DATA)
+    report = evaluate_postings(DATA / name, DATA if name == "sentences.jsonl" else None)  # the postings once
     s = report.sentences
     assert s is not None
     rows = [json.loads(x) for x in (DATA / name).read_text().splitlines() if x.strip()]
@@ -82,6 +82,9 @@ def test_eval_on_own_data_is_consistent(name: str) -> None:
             assert sc.precision == pytest.approx(s.confusion[lab][lab] / col, abs=1e-4)
     assert s.macro_f1 >= 0.9
     p = report.postings
+    if name != "sentences.jsonl":
+        assert p is None
+        return
     assert p is not None and p.n == 8
     assert all(0.0 <= v <= 1.0 for v in p.field_accuracy.values())
     assert p.verdict_accuracy == p.field_accuracy["sponsorship_label"]
@@ -90,7 +93,7 @@ def test_eval_on_own_data_is_consistent(name: str) -> None:
 
 
 def test_format_report_and_cli(capsys: pytest.CaptureFixture[str]) -> None:
-    report = evaluate_postings(DATA / "sentences.jsonl", None)
+    report = evaluate_postings(DATA / "sentences.jsonl", None, classifier=None)  # the report's shape; the CLI below reads shipped
     assert report.postings is None
     text = format_report(report, errors=True)
     assert "macro-F1" in text and "confusion" in text

@@ -30,6 +30,7 @@ class _Match:
 _SPONSORSHIP_FAMILIES = frozenset({"offer", "need", "transfer", "visa_mention"})  # what a pro-verb ("do so") can refer to
 _FAMILY_RANK = {fam: i for i, fam in enumerate(CUE_FAMILIES)}
 _HEADER_SPLIT = re.compile(r"\s*(?:\||•|·|,|;|\s[-–—]\s|/|\(|\)|\n|\+|\s&\s)\s*")
+_INNER_NEGATION = re.compile(r"\b(?:no|not|never|cannot|can[’']?t|won[’']?t)\b", re.I)
 _PREDICATE = re.compile(r"\b(?:is|are|will|must|do|does|not|can|cannot|offer|offers|hire|apply|require|requires|need|needs)\b", re.I)
 
 
@@ -101,7 +102,7 @@ def _interpret(sentence: str, masked: str, hedged: bool, m: _Match, lex: Lexicon
         return f("no_sponsorship")
     specific = bool(lex.visa_kind.search(sentence[m.start : m.end]))
     if fam == "offer":
-        if neg:
+        if neg or _INNER_NEGATION.search(sentence, m.start + 1, m.end):  # "we offer no support with visas"
             return f("no_sponsorship", specific=specific)
         if question:
             return f("authorization_ambiguous", 0.5)
