@@ -124,3 +124,23 @@ def test_no_instructions_for_getting_the_status_already_held(stem_user, settings
     opt.ingest([profile_kb])
     opt.profiles.update(status="f1-opt")
     assert "File Form I-765" in opt.ask(question).answer
+
+
+def test_with_no_class_asked_the_users_own_status_leads():
+    from visapath.compose import rank
+    from visapath.models import Chunk, Hit
+    from visapath.personal import Personal
+
+    def hit(cid: str, topic: str) -> Hit:
+        return Hit(Chunk(id=cid, text="Sixty days to find a new job.", source=f"{cid}.md", title=cid,
+                         section="How long is the grace period?", page=None, start=0, end=29, topic=topic), 0.5)
+
+    hits = [hit("h1b", "layoffs"), hit("opt", "opt")]
+    ask = "How long do I have to find a new job after a layoff?"
+    generic = rank(hits, {}, set(), ask)
+    assert generic[0].hit.chunk.id == "h1b"  # retrieval order decides for an unknown status
+    mine = rank(hits, {}, set(), ask, Personal(status="f1-opt", topics=frozenset({"opt"})))
+    assert mine[0].hit.chunk.id == "opt"
+    named = rank(hits, {}, {"h-1b"}, "How long do I have after an H-1B layoff?",
+                 Personal(status="f1-opt", topics=frozenset({"opt"})))
+    assert named[0].hit.chunk.id == "h1b"  # the class the ask names wins over the profile

@@ -159,7 +159,11 @@ class PostingAnswerer:
         workspace = self.workspace()
         if workspace is None:
             return None
-        postings = [p for p in workspace.list() if self.retriever.source_hits(p.source, scope)]
+        saved = workspace.list()
+        if not saved:
+            return None
+        lexical = self.retriever.lexical()  # one snapshot: which postings this scope may cite
+        postings = [p for p in saved if any(scope.allows(lexical.chunks[i]) for i in lexical.by_source.get(p.source, ()))]
         found = resolve(ask, postings, frozenset(self.words.get("generic_names", ())))
         if found is not None and not found.named and not self._quotes_match(ask, found.targets[0], scope):
             return None  # "the posting says 'X'": words from some other posting, not the saved one
