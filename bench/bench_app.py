@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.appserver import AppServer, browser_missing, run_node  # noqa: E402
+from tests.e2e.appserver import AppServer, bench_preflight, run_node  # noqa: E402
 
 QUESTIONS = [
     "Can I change H-1B employers before 180 days?",
@@ -89,11 +89,8 @@ def main() -> int:
     parser.add_argument("--warm", type=int, default=10, help="warm questions after the first (default 10)")
     parser.add_argument("--keep", type=Path, help="use (and keep) this data dir instead of a temp one")
     args = parser.parse_args()
-    reason = browser_missing()
-    if reason:
-        print(f"cannot run: {reason}", file=sys.stderr)
+    if not bench_preflight():
         return 2
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     warm_questions = (QUESTIONS * 3)[1:args.warm + 1]
     logs = ROOT / "test-artifacts" / "bench"
     with tempfile.TemporaryDirectory(prefix="visapath-bench-") as tmp:

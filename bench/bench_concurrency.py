@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.appserver import AppServer, browser_missing, run_node  # noqa: E402
+from tests.e2e.appserver import AppServer, bench_preflight, run_node  # noqa: E402
 from tests.helpers import make_large_pdf  # noqa: E402
 
 from bench_app import QUESTIONS as APP_QUESTIONS  # noqa: E402  (bench/ is on the path when run as a script)
@@ -91,11 +91,8 @@ def main() -> int:
     parser.add_argument("--per-session", type=int, default=3)
     parser.add_argument("--skip", choices=["crowd", "upload"])
     args = parser.parse_args()
-    reason = browser_missing()
-    if reason:
-        print(f"cannot run: {reason}", file=sys.stderr)
+    if not bench_preflight():
         return 2
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logs = ROOT / "test-artifacts" / "bench"
     rows, notes, ok = [], [], True
     with tempfile.TemporaryDirectory(prefix="visapath-bench-") as tmp:

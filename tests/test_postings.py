@@ -61,6 +61,29 @@ def test_sponsors_variants(sentence: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a negator between the noun and "sponsorship" is not a modifier of it
+        ("Candidates must be authorized to work without sponsorship for an employment visa such as H-1B or TN.", "no_sponsorship"),
+        # the predicate comes after a long aside that opens with "including" / "whether"
+        ("Note that visa sponsorship, including for student or temporary work authorization programs, is not available for this role.", "no_sponsorship"),
+        ("Immigration sponsorship, whether for students, interns, or temporary workers, is not offered for this role.", "no_sponsorship"),
+        ("Visa sponsorship, including H-1B transfers and green card processing, is available for this role.", "sponsors"),
+        # sponsorship only for future roles says this one has none
+        ("Watch our careers page for future opportunities where we are able to offer visa sponsorship.", "no_sponsorship"),
+        # a field label is not an offer: the statement after it decides
+        ("Sponsorship: You must hold valid and unrestricted U.S. work authorization to be considered.", "authorization_ambiguous"),
+        ("Sponsorship: Not available for this position.", "no_sponsorship"),
+        ("Visa Sponsorship: Yes", "sponsors"),
+        # benefit sponsorships are not immigration
+        ("Perks include a home office equipment sponsorship and a learning stipend.", "unrelated"),
+    ],
+)
+def test_phrasings_of_asides_labels_and_benefits(sentence: str, expected: str) -> None:
+    assert label(sentence) == expected
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "We do not sponsor visas.",

@@ -29,6 +29,17 @@ def browser_missing() -> str | None:
     return None
 
 
+def bench_preflight() -> bool:
+    """For a benchmark script: say why the browser flow cannot run (False), or set the offline
+    environment the app server inherits (True)."""
+    reason = browser_missing()
+    if reason:
+        print(f"cannot run: {reason}", file=sys.stderr)
+        return False
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -87,7 +87,20 @@ _ASIDE = re.compile(r"\s*\([^()]{0,80}\)")
 _INSIDE_ASIDE = re.compile(r"[^()]{0,80}\)")  # the cue sits inside a parenthesis: its clause goes on after it
 _INFINITIVE = re.compile(r"to\b", re.I)  # "not in a position, now or later, to offer": the infinitive continues the clause
 _ENDS_JOINER = re.compile(r"\b(?:or|and|nor|and/or)\s*$|&\s*$", re.I)  # "No OPT, CPT, STEM OPT or visa sponsorship"
+_ASIDE_OPENER = re.compile(r"\s*(?:including|incl\.?|such as|e\.g\.?|i\.e\.?|for example|whether|either|of any kind|in any form|whatever)\b", re.I)  # an aside that may run long
 _VERB_START = re.compile(r"\s*(?:is|are|was|will|would|can|cannot|can[’']?t|isn[’']?t|aren[’']?t|won[’']?t|has|have|may|might|should|must|does|do)\b", re.I)
+
+
+def _predicate_part(parts: list[str]) -> int:
+    """The comma segment holding the cue's predicate after an aside: "sponsorship, whether for
+    students, interns, or temporary workers, is not offered" (at most four aside segments of a
+    few words each, so a list of perks is not read as one clause). 0 when there is none."""
+    for k in range(1, min(6, len(parts))):
+        if _VERB_START.match(parts[k]):
+            return k
+        if len(_WORD.findall(parts[k])) > (12 if _ASIDE_OPENER.match(parts[k]) else 5):
+            return 0
+    return 0
 
 
 def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
@@ -101,13 +114,14 @@ def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
     parts = region.split(",")
     # "Sponsorship, in any form, is not available" / "benefits, such as visa sponsorship, are not
     # available": an empty or short aside right after the cue does not end its clause.
+    k = _predicate_part(parts) if len(parts) > 1 and not _WORD.findall(parts[0]) else 0
     i = 0
-    while i < min(2, len(parts) - 1) and len(_WORD.findall(parts[i])) == 0 and len(_WORD.findall(parts[i + 1])) <= 3:
+    while not k and i < min(2, len(parts) - 1) and len(_WORD.findall(parts[i])) == 0 and len(_WORD.findall(parts[i + 1])) <= 3:
         i += 1
-    if i and len(parts) > i + 1 and not _WORD.findall(parts[0]):
+    if k:
+        region = parts[k]
+    elif i and len(parts) > i + 1 and not _WORD.findall(parts[0]):
         region = " ".join(parts[: i + 2])
-    elif len(parts) > 1 and not _WORD.findall(parts[0]) and _VERB_START.match(parts[1]):
-        region = parts[1]
     else:
         region = parts[0]
     return " ".join(_WORD.findall(region)[: lex.window])
