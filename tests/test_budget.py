@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers import make_pdf
-from visapath.budget import Cancelled, OverBudget, WorkStopped, checkpoint, limited
+from visapath.budget import Budget, Cancelled, OverBudget, WorkStopped, checkpoint, limited
 from visapath.cli import main
 from visapath.config import PROJECT_ROOT, Settings, get_settings
 from visapath.embeddings import get_embedder
@@ -92,12 +93,22 @@ def test_cli_explain_over_budget_exits_with_the_message(cli_data: Path, corpus: 
     assert "stopped after 0.01 s" in err and "Traceback" not in err
 
 
-def test_ingesting_a_file_over_budget_fails_that_file_only(settings_factory, tmp_path: Path):
+def test_ingesting_a_file_over_budget_fails_that_file_only(settings_factory, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
     folder = tmp_path / "guides"
     folder.mkdir()
     (folder / "small.md").write_text("# Cap gap\n\nThe cap-gap extension bridges F-1 status to October 1.\n")
     make_pdf(folder / "big.pdf", [POSTING_PAGE * 12] * 40)
     a = Assistant(settings_factory())
+    # Each file's budget sees 10 ms pass per checkpoint, so the 40-page PDF (a checkpoint per page)
+    # runs over 0.1 s whatever the machine's speed, and the one-section note does not.
+    checks: Counter[int] = Counter()
+
+    def elapsed(b: Budget) -> float:
+        checks[id(b)] += 1
+        return 0.01 * checks[id(b)]
+
+    monkeypatch.setattr(Budget, "elapsed", property(elapsed))
     report = a.indexer.ingest_paths([folder], file_seconds=0.1)
     by_name = {Path(f.path).name: f for f in report.files}
     assert by_name["big.pdf"].status == "failed" and "Reading big.pdf stopped after 0.1 s" in by_name["big.pdf"].error
