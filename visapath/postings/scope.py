@@ -93,8 +93,9 @@ _VERB_START = re.compile(r"\s*(?:is|are|was|will|would|can|cannot|can[’']?t|is
 
 def _predicate_part(parts: list[str]) -> int:
     """The comma segment holding the cue's predicate after an aside: "sponsorship, whether for
-    students, interns, or temporary workers, is not offered" (at most four aside segments of a
-    few words each, so a list of perks is not read as one clause). 0 when there is none."""
+    students, interns, or temporary workers, is not offered". At most four aside segments of up
+    to five words (twelve when one opens like an aside: "including ...", "whether ..."), so a
+    list of perks is not read as one clause. 0 when there is none."""
     for k in range(1, min(6, len(parts))):
         if _VERB_START.match(parts[k]):
             return k
@@ -113,14 +114,14 @@ def _scope_after(masked: str, end: int, lex: Lexicon) -> str:
     region = right[: m.start()] if m else right
     parts = region.split(",")
     # "Sponsorship, in any form, is not available" / "benefits, such as visa sponsorship, are not
-    # available": an empty or short aside right after the cue does not end its clause.
+    # available": an aside right after the cue does not end its clause; its predicate does.
     k = _predicate_part(parts) if len(parts) > 1 and not _WORD.findall(parts[0]) else 0
-    i = 0
-    while not k and i < min(2, len(parts) - 1) and len(_WORD.findall(parts[i])) == 0 and len(_WORD.findall(parts[i + 1])) <= 3:
-        i += 1
     if k:
-        region = parts[k]
-    elif i and len(parts) > i + 1 and not _WORD.findall(parts[0]):
+        return " ".join(_WORD.findall(parts[k])[: lex.window])
+    i = 0
+    while i < min(2, len(parts) - 1) and len(_WORD.findall(parts[i])) == 0 and len(_WORD.findall(parts[i + 1])) <= 3:
+        i += 1
+    if i and len(parts) > i + 1 and not _WORD.findall(parts[0]):
         region = " ".join(parts[: i + 2])
     else:
         region = parts[0]
